@@ -10,6 +10,7 @@ static const char *const type_names[HS_EV_COUNT] = {
     [HS_EV_STATE] = "state",
     [HS_EV_TONE] = "tone",
     [HS_EV_RESULT] = "result",
+    [HS_EV_TX] = "tx",
     [HS_EV_V8_CI] = "v8.ci",
     [HS_EV_V8_CM] = "v8.cm",
     [HS_EV_V8_JM] = "v8.jm",

@@ -27,6 +27,7 @@ typedef enum {
     HS_EV_STATE,        /* "state": state machine transition (trace); "from", "to", "why" */
     HS_EV_TONE,         /* "tone": name ANS/ANSam/ANSam//CT/CNG, freq_hz, am_hz, am_depth, reversal_ms */
     HS_EV_RESULT,       /* "result": ok, mode or reason */
+    HS_EV_TX,           /* "tx": the source endpoint starts sending "signal" (ANSam, CM, JM, CJ, INFO0c, ...; "silence") */
     /* V.8 */
     HS_EV_V8_CI,        /* "v8.ci" */
     HS_EV_V8_CM,        /* "v8.cm" */
