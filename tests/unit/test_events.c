@@ -33,7 +33,7 @@ static int fields_and_payload(void)
     hs_check_str("type name", hs_ev_type_name((hs_ev_type)e.type), "v8.cm");
     const hs_field *f = hs_event_field(&e, "freq_hz");
     hs_check_true("freq field present", f != NULL);
-    hs_check_near("freq value", f ? f->v.x : NAN, 2100.5, 0, "Hz");
+    hs_check_near("freq value", f ? f->v.x : (double)NAN, 2100.5, 0, "Hz");
     hs_check_int("payload", e.npayload, 2);
     for (int i = 0; i < 40; i++) hs_event_int(&e, "x", i);
     hs_check_int("fields capped", e.nfields, HS_EV_MAX_FIELDS);
