@@ -449,6 +449,7 @@ static int end_block(hs_ansdet *d, uint64_t now)
             d->present = 1;
             d->off_run = 0;
             restart_measurement(d);
+            d->nsteps = d->step_i = 0;   /* steps before the tone are noise: no median from them */
             uint64_t ts = bstart >= (uint64_t)back * BLK ? bstart - (uint64_t)back * BLK : 0;
             if (d->r.tone_end || d->r.state == HS_ANSDET_NONE) {   /* a new tone */
                 memset(&d->r, 0, sizeof d->r);

@@ -138,7 +138,7 @@ static int classifier_table(void)
     for (size_t s = 0; s < sizeof sig / sizeof sig[0]; s++) {
         for (int q = 0; q < 3; q++) {
             double dmin = 9, dmax = 0, flo = 1e9, fhi = 0, tmax = 0;
-            int ok = 1;
+            int ok = 1, revok = 1;
             for (uint64_t seed = 1; seed <= 3; seed++) {
                 hs_ansam_config c = cfg_of(sig[s].am, sig[s].rev, sig[s].f);
                 float *x = make_tone(&c, lead + (size_t)seed * 13, tn - 100, n);
@@ -146,6 +146,8 @@ static int classifier_table(void)
                 hs_ansdet_result r;
                 detect(x, n, 160, &r);
                 if (r.state != sig[s].want) ok = 0;
+                /* spec §7.3: every reversal found, none false, at 2085-2115 Hz and 3-30 dB */
+                if (r.reversals != (sig[s].rev ? (int)((tn - 101) / 3600) : 0)) revok = 0;
                 dmin = fmin(dmin, r.am_depth);
                 dmax = fmax(dmax, r.am_depth);
                 flo = fmin(flo, r.freq_hz);
@@ -159,6 +161,8 @@ static int classifier_table(void)
             snprintf(what, sizeof what, "%s at SNR %.0f dB -> %s", sig[s].name, snrs[q],
                      sig[s].want == HS_ANSDET_ANSAM ? "ANSAM" : "ANS");
             hs_check_true(what, ok);
+            snprintf(what, sizeof what, "%s at %.0f dB: reversal count", sig[s].name, snrs[q]);
+            hs_check_true(what, revok);
             /* measured carrier within 2 Hz of the true one (ANS tolerance is 15 Hz) */
             snprintf(what, sizeof what, "%s at %.0f dB: freq error", sig[s].name, snrs[q]);
             hs_check_below(what, fmax(fabs(flo - (double)sig[s].f), fabs(fhi - (double)sig[s].f)), 2.0, "Hz");
