@@ -355,7 +355,14 @@ hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *wh
     /* JACK: callbacks of exactly one server period (PortAudio reports it as the low input
      * latency); splitting a period into smaller callbacks would only call them back to back */
     if (a->api_is_jack && c->period_frames <= 0) {
-        long p = lround(d->defaultLowInputLatency * d->defaultSampleRate);
+        /* the server's period shows on its own device "system"; another client's device
+         * (the caller opening "hs-answer") reports that client's port latency instead */
+        const PaDeviceInfo *sys = d;
+        for (int i = 0; i < Pa_GetDeviceCount(); i++) {
+            const PaDeviceInfo *x = Pa_GetDeviceInfo(i);
+            if (x->hostApi == d->hostApi && strcmp(x->name, "system") == 0) sys = x;
+        }
+        long p = lround(sys->defaultLowInputLatency * sys->defaultSampleRate);
         if (p >= 16 && p <= 8192) a->period = (int)p;
     }
     a->resampling = a->rate != ENGINE_RATE;
@@ -684,6 +691,7 @@ int hs_audio_poll_event(hs_audio *a, uint8_t source, uint64_t now, hs_event *ev)
 void hs_audio_stop(hs_audio *a, int drain_ms)
 {
     if (!a || a->stopped) return;
+    atomic_store(&a->armed, 0);   /* draining runs the ring dry on purpose: no underruns */
     if (a->started && !a->lost && a->cfg.output) {
         double t0 = now_s();
         while (hs_ring_readable(a->tx) > 0 && (now_s() - t0) * 1000.0 < drain_ms) {
@@ -691,7 +699,6 @@ void hs_audio_stop(hs_audio *a, int drain_ms)
             nap_ms(2);
         }
     }
-    atomic_store(&a->armed, 0);
     if (a->started && !a->lost) {
         if (drain_ms > 0 && a->cfg.output) nap_ms(1000.0 * a->period / a->rate);   /* last period out */
         Pa_StopStream(a->stream);
