@@ -39,7 +39,8 @@ struct hs_audio {
     float   *dev_in;  size_t dev_in_n;            /* device-rate input waiting for `down` */
     float   *buf8;    size_t buf8_n, buf8_off;     /* 8 kHz input ready for the engine */
     size_t   buf8_cap;
-    float   *up_buf;  size_t up_cap;
+    float   *up_buf;  size_t up_cap;             /* frames (of och samples) */
+    int      och;                                  /* output channels: 1, or 2 (play) */
 
     /* written by the callback only (single writer), read by the engine */
     _Atomic uint64_t callbacks, in_frames, out_frames;
@@ -101,9 +102,9 @@ static int callback(const void *input, void *output, unsigned long frames,
         size_t fill = hs_ring_readable(a->tx);
         if (armed && fill < atomic_load_explicit(&a->tx_fill_min, memory_order_relaxed))
             atomic_store_explicit(&a->tx_fill_min, fill, memory_order_relaxed);
-        size_t r = hs_ring_read(a->tx, out, frames);
+        size_t r = hs_ring_read(a->tx, out, frames);   /* frames of och interleaved samples */
         if (r < frames) {
-            memset(out + r, 0, (frames - r) * sizeof *out);
+            memset(out + r * (size_t)a->och, 0, (frames - r) * (size_t)a->och * sizeof *out);
             if (armed) {
                 add(&a->underruns, 1);
                 add(&a->underrun_frames, frames - r);
@@ -327,6 +328,7 @@ hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *wh
     snprintf(a->dev_name, sizeof a->dev_name, "%s", d->name);
     snprintf(a->api_name, sizeof a->api_name, "%s", Pa_GetHostApiInfo(d->hostApi)->name);
     a->api_is_jack = d->hostApi == jack_api_index();
+    a->och = c->output && c->out_channels == 2 && d->maxOutputChannels >= 2 ? 2 : 1;
 
     /* rate: 8000 when offered, else 48000, 44100, the device's default */
     double rate = 0;
@@ -380,17 +382,17 @@ hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *wh
     if (ring < (size_t)a->period * 8) ring = (size_t)a->period * 8;
     if (ring < a->prime + (size_t)a->period * 4) ring = a->prime + (size_t)a->period * 4;
     a->rx = hs_ring_create(ring, sizeof(float));
-    a->tx = hs_ring_create(ring, sizeof(float));
+    a->tx = hs_ring_create(ring, sizeof(float) * (size_t)a->och);
     a->dev_in = malloc(CHUNK * sizeof(float));
     a->buf8_cap = CHUNK + 64;
     a->buf8 = malloc(a->buf8_cap * sizeof(float));
     a->up_cap = (size_t)(512.0 * rate / ENGINE_RATE) + 64;
-    a->up_buf = malloc(a->up_cap * sizeof(float));
+    a->up_buf = malloc(a->up_cap * sizeof(float) * (size_t)a->och);
     int serr = 0;
     if (a->resampling) {
         int q = c->src_quality >= 0 ? c->src_quality : SRC_SINC_MEDIUM_QUALITY;
         a->down = src_new(q, 1, &serr);
-        if (a->down) a->up = src_new(q, 1, &serr);
+        if (a->down) a->up = src_new(q, a->och, &serr);
     }
     if (!a->rx || !a->tx || !a->dev_in || !a->buf8 || !a->up_buf || (a->resampling && (!a->down || !a->up))) {
         say(why, why_size, "audio: out of memory or resampler failed (%s)%s",
@@ -400,7 +402,7 @@ hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *wh
         return HS_AUDIO_EFAIL;
     }
     PaStreamParameters ip = { dev, 1, paFloat32, d->defaultLowInputLatency, NULL };
-    PaStreamParameters op = { dev, 1, paFloat32, d->defaultLowOutputLatency, NULL };
+    PaStreamParameters op = { dev, a->och, paFloat32, d->defaultLowOutputLatency, NULL };
     if (!a->api_is_jack) {   /* ALSA/OSS: ask for a comfortable buffer, the handshake is not interactive */
         if (ip.suggestedLatency < 0.05) ip.suggestedLatency = 0.05;
         if (op.suggestedLatency < 0.05) op.suggestedLatency = 0.05;
@@ -455,7 +457,7 @@ static void src_run(SRC_STATE *st, const float *in, long n, double ratio, float 
 
 static void warm_up(hs_audio *a)
 {
-    static const float zero[400];
+    static const float zero[400];    /* 80 frames of up to 2 channels, or 400 mono frames */
     float sink[4096];
     for (int i = 0; i < 5; i++) src_run(a->up, zero, 80, 1.0 / a->ratio_down, sink, 4096);
     for (int t = 0; t < a->rate / 20; t += 400) src_run(a->down, zero, 400, a->ratio_down, sink, 4096);
@@ -465,7 +467,7 @@ hs_audio_status hs_audio_start(hs_audio *a, char *why, size_t why_size)
 {
     if (a->resampling) warm_up(a);
     if (a->cfg.output) {
-        float z[256] = { 0 };
+        float z[512] = { 0 };            /* 256 frames of up to 2 channels */
         size_t left = a->prime;
         while (left) left -= hs_ring_write(a->tx, z, left < 256 ? left : 256);
     }
@@ -623,6 +625,7 @@ void hs_audio_get_stats(const hs_audio *a, hs_audio_stats *s)
 }
 
 const char *hs_audio_device_name(const hs_audio *a) { return a->dev_name; }
+int hs_audio_output_channels(const hs_audio *a) { return a->och; }
 const char *hs_audio_host_api(const hs_audio *a) { return a->api_name; }
 
 int hs_audio_poll_event(hs_audio *a, uint8_t source, uint64_t now, hs_event *ev)
@@ -768,26 +771,26 @@ int hs_audio_list_devices(FILE *f)
 struct hs_play {
     hs_audio *a;
     size_t    target8k;      /* keep about this much queued: real-time pacing */
+    float     frame[2 * 160];
 };
 
-int hs_play_open(const char *device, const char *jack_name, hs_play **out)
+int hs_play_open(const char *device, const char *jack_name, int stereo, hs_play **out, char *err, size_t errlen)
 {
     *out = NULL;
     hs_audio_config c = hs_audio_config_default();
     c.input = 0;
+    c.out_channels = stereo ? 2 : 1;
     c.device = device;
     c.jack_name = jack_name ? jack_name : "handshake-play";
-    char why[512];
-    hs_audio *a;
-    if (hs_audio_open(&c, &a, why, sizeof why) != HS_AUDIO_OK || hs_audio_start(a, why, sizeof why) != HS_AUDIO_OK) {
-        fprintf(stderr, "handshake: %s\n", why);
-        if (a) hs_audio_close(a);
+    hs_audio *a = NULL;
+    if (hs_audio_open(&c, &a, err, errlen) != HS_AUDIO_OK || hs_audio_start(a, err, errlen) != HS_AUDIO_OK) {
+        hs_audio_close(a);
         return 3;
     }
     hs_play *p = calloc(1, sizeof *p);
     if (!p) {
         hs_audio_close(a);
-        fprintf(stderr, "handshake: out of memory\n");
+        snprintf(err, errlen, "out of memory");
         return 3;
     }
     p->a = a;
@@ -796,20 +799,33 @@ int hs_play_open(const char *device, const char *jack_name, hs_play **out)
     return 0;
 }
 
-int hs_play_write(hs_play *p, const float *x, size_t n)
+int hs_play_channels(const hs_play *p) { return hs_audio_output_channels(p->a); }
+
+int hs_play_write(hs_play *p, const float *left, const float *right, size_t n, char *err, size_t errlen)
 {
+    int och = hs_audio_output_channels(p->a);
     while (n) {
         size_t part = n < 160 ? n : 160;
         while (hs_audio_queued(p->a) > p->target8k || hs_audio_writable(p->a) < part) {
             if (hs_audio_wait(p->a, 5, part) != HS_AUDIO_OK) {
-                fprintf(stderr, "handshake: audio device '%s' stopped playing (unplugged, or the JACK server ended)\n",
-                        hs_audio_device_name(p->a));
+                snprintf(err, errlen, "audio device '%s' stopped playing (unplugged, or the JACK server ended)",
+                         hs_audio_device_name(p->a));
                 return 3;
             }
             if (hs_audio_queued(p->a) > p->target8k) nap_ms(5);
         }
-        hs_audio_write(p->a, x, part);
-        x += part;
+        for (size_t i = 0; i < part; i++) {
+            float l = left[i], r = right ? right[i] : 0.0f;
+            if (och == 2) {
+                p->frame[2 * i] = l;
+                p->frame[2 * i + 1] = right ? r : l;
+            } else {
+                p->frame[i] = l + r;
+            }
+        }
+        hs_audio_write(p->a, p->frame, part);
+        left += part;
+        if (right) right += part;
         n -= part;
     }
     return 0;

@@ -35,6 +35,7 @@ typedef struct {
     const char *jack_name;     /* JACK client name (NULL: "handshake"); set before Pa_Initialize */
     int         input;         /* 1: open the input side (microphone / line in) */
     int         output;        /* 1: open the output side */
+    int         out_channels;  /* 2: stereo output when the device has it (play); else mono */
     int         rate_hz;       /* 0: automatic (8000 if offered, else 48000/44100/default) */
     int         period_frames; /* frames per callback; 0: 256 */
     double      wait_device_s; /* keep re-scanning this long until the device appears (JACK peer) */
@@ -77,7 +78,8 @@ hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *wh
 hs_audio_status hs_audio_start(hs_audio *a, char *why, size_t why_size);
 
 /* Engine side, 8000 Hz, never blocks. read returns how many samples (<= max) it could give;
- * write returns how many it accepted (the rest counts as tx_dropped). */
+ * write returns how many frames it accepted (the rest counts as tx_dropped); with two output
+ * channels (hs_audio_output_channels) out holds n interleaved frames (left, right). */
 size_t hs_audio_read(hs_audio *a, float *in, size_t max);
 size_t hs_audio_write(hs_audio *a, const float *out, size_t n);
 /* 8 kHz samples the output ring can take now (for output-only pacing). */
@@ -95,6 +97,7 @@ hs_audio_status hs_audio_health(hs_audio *a);
 void hs_audio_get_stats(const hs_audio *a, hs_audio_stats *s);
 const char *hs_audio_device_name(const hs_audio *a);    /* "system" */
 const char *hs_audio_host_api(const hs_audio *a);       /* "JACK Audio Connection Kit" */
+int         hs_audio_output_channels(const hs_audio *a);  /* 1 or 2 */
 
 /* HS_EV_AUDIO events for the timeline: "open" once (rate, period, resampling, latency),
  * "xrun" when a counter moved (at most once a second), "fill" every 10 s, and "stats" after
@@ -110,14 +113,17 @@ void hs_audio_close(hs_audio *a);
 /* `handshake devices`: prints the table of devices to f. Returns 0, or 3 when PortAudio fails. */
 int hs_audio_list_devices(FILE *f);
 
-/* Speaker sink for `sim --play`: plays 8 kHz samples at real time, paced by the device.
- * hs_play_write blocks until the samples are queued (returns 0, or 3 when the device is lost,
- * with the sentence on stderr). hs_play_close drains and closes. */
+/* Speaker sink for `sim --play`: plays 8 kHz samples at real time, paced by the device
+ * (about 100 ms queued ahead). Stereo when asked and the device has two output channels,
+ * else mono (left + right mixed). All return 0, or 3 with one sentence in err (no prefix). */
 typedef struct hs_play hs_play;
-int  hs_play_open(const char *device, const char *jack_name, hs_play **out);  /* 0 or 3 (+stderr) */
-int  hs_play_write(hs_play *p, const float *x, size_t n);
-void hs_play_close(hs_play *p, int drain);   /* drain 0: stop now (ATM1 at the data phase) */
-/* ATM1 rule: 1 when this event marks the end of the start-up (speaker goes off). */
+int  hs_play_open(const char *device, const char *jack_name, int stereo, hs_play **out, char *err, size_t errlen);
+/* Blocks until left[0..n) (and right, or NULL for mono) are queued. */
+int  hs_play_write(hs_play *p, const float *left, const float *right, size_t n, char *err, size_t errlen);
+/* drain 1: let the queued sound play out first; 0: stop now (ATM1 at the data phase, Ctrl-C). */
+void hs_play_close(hs_play *p, int drain);
+int  hs_play_channels(const hs_play *p);     /* 1 or 2 */
+/* ATM1 rule (speaker on until the carrier): 1 when this event marks the end of the start-up. */
 int  hs_play_atm1_stops(const hs_event *e);
 
 #endif
