@@ -6,7 +6,9 @@
  * executable itself (its main() dispatches answer/call/loopback/devices like handshake's). */
 #include "hs_test.h"
 
+#include "audio.h"
 #include "audio_jack.h"
+#include "wavio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@ int hs_cmd_devices(int argc, char **argv);
 int hs_cmd_answer(int argc, char **argv);
 int hs_cmd_call(int argc, char **argv);
 int hs_cmd_loopback(int argc, char **argv);
+int hs_cmd_sim(int argc, char **argv);
 
 static char bin[4096];
 
@@ -300,6 +303,131 @@ static int loopback_cmd(void)
     return 0;
 }
 
+/* `sim --play` on a 48000 Hz server: a recorder stream in this process hears the answer
+ * tone (2100 Hz) and the play takes about as long as the simulated handshake (real time). */
+static int sim_play(void)
+{
+    audio_jack j;
+    int rc = audio_jack_start(&j, "play", 48000, 1024);
+    if (rc) return rc == 77 ? HS_SKIP : 1;
+    hs_audio_config c = hs_audio_config_default();
+    c.output = 0;
+    c.device = "system";
+    c.jack_name = "hs-rec";
+    char why[512];
+    hs_audio *rec = NULL;
+    if (hs_audio_open(&c, &rec, why, sizeof why) != HS_AUDIO_OK || hs_audio_start(rec, why, sizeof why) != HS_AUDIO_OK) {
+        printf("recorder: %s\n", why);
+        hs_audio_close(rec);
+        audio_jack_stop(&j);
+        return 1;
+    }
+    char out[512], err[512];
+    hs_test_tmp_path("play.out", out, sizeof out);
+    hs_test_tmp_path("play.err", err, sizeof err);
+    const char *pa[] = { "sim", "--play", "--device", "system", "--mono", "--stop-after", "v8", NULL };
+    double t0 = audio_now_s();
+    pid_t p = start(out, err, pa);
+    int connected = audio_jack_wait_port("handshake-play:out_0", 10) &&
+                    audio_jack_cmd("jack_connect handshake-play:out_0 hs-rec:in_0") == 0;
+    hs_check_true("player's port connected to the recorder", connected);
+    /* record until the player exits; measure 2100 Hz power against the total */
+    static float buf[8000 * 30];
+    size_t got = 0;
+    int st = -1;
+    while (audio_now_s() - t0 < 30) {
+        hs_audio_wait(rec, 20, 0);
+        got += hs_audio_read(rec, buf + got, sizeof buf / sizeof buf[0] - got);
+        if (waitpid(p, &st, WNOHANG) == p) break;
+    }
+    double took = audio_now_s() - t0;
+    hs_audio_stop(rec, 0);
+    hs_audio_close(rec);
+    hs_check_int("jackd exit status", audio_jack_stop(&j), 0);
+    char *so = slurp(out), *se = slurp(err);
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (code != 0) {
+        show("sim stdout", so);
+        show("sim stderr", se);
+    }
+    hs_check_int("sim --play exit status", code, 0);
+    /* the timeline's last event time = simulated length; playing must take at least that */
+    double last_t = 0;
+    for (const char *q = so; (q = strstr(q, " s ")); q++) {
+        const char *b = q;
+        while (b > so && b[-1] != '\n') b--;
+        double t = atof(b);
+        if (t > last_t) last_t = t;
+    }
+    printf("simulated %.2f s, sim --play took %.2f s wall, recorded %.2f s\n", last_t, took, (double)got / 8000);
+    hs_check_above("wall time / simulated time (real-time pacing)", took / (last_t > 0 ? last_t : 1), 0.95, "");
+    /* ANSam (2100 Hz, 15 Hz AM at 20 %, reversals every 450 ms) fills most of a V.8
+     * exchange: in its 100 ms blocks nearly all the power sits at 2100 Hz (AM sidebands take
+     * 0.2^2/2 = 2 %; a reversal inside a block costs more), so the best block must show
+     * a 2100 Hz share above 0.8; silence or noise would give ~0. */
+    double e = 0, best = 0;
+    for (size_t b = 0; b + 800 <= got; b += 800) {
+        double eb = 0, re = 0, im = 0;
+        for (size_t i = b; i < b + 800; i++) {
+            double w = 2 * 3.14159265358979 * 2100.0 * (double)i / 8000.0;
+            eb += (double)buf[i] * (double)buf[i];
+            re += (double)buf[i] * cos(w);
+            im += (double)buf[i] * sin(w);
+        }
+        e += eb;
+        double share = eb > 1e-12 ? 2 * (re * re + im * im) / (800.0 * eb) : 0;
+        if (share > best) best = share;
+    }
+    hs_check_above("best 100 ms block: 2100 Hz share of the power (answer tone heard)", best, 0.8, "");
+    hs_check_above("recorded signal power (not silence)", e / (got ? (double)got : 1), 1e-5, "");
+    free(so), free(se);
+    return 0;
+}
+
+/* Ctrl-C during a call: the instance stops its stream, finishes its --record file, says so
+ * in one sentence and exits 1 (not completed) promptly; the server then stops cleanly. */
+static int ctrl_c(void)
+{
+    audio_jack j;
+    int rc = audio_jack_start(&j, "int", 8000, 256);
+    if (rc) return rc == 77 ? HS_SKIP : 1;
+    char out[512], err[512], wav[512];
+    hs_test_tmp_path("int.out", out, sizeof out);
+    hs_test_tmp_path("int.err", err, sizeof err);
+    hs_test_tmp_path("int.wav", wav, sizeof wav);
+    remove(wav);
+    const char *aa[] = { "answer", "--device", "system", "--jack-name", "hs-int", "--record", wav, NULL };
+    pid_t p = start(out, err, aa);
+    hs_check_true("answer's port appeared", audio_jack_wait_port("hs-int:out_0", 10));
+    nap(1.5);
+    kill(p, SIGINT);
+    double took;
+    int r = finish(p, 10, &took);
+    char *se = slurp(err);
+    show("answer stderr", se);
+    hs_check_int("Ctrl-C: exit status", r, 1);
+    hs_check_below("Ctrl-C: time to exit", took, 1.0, "s");
+    hs_check_true("sentence says the user ended the call", strstr(se, "ended by the user") != NULL);
+    free(se);
+    float *ch[HS_AUDIO_MAX_CH] = { 0 };
+    int nch = 0;
+    size_t frames = 0;
+    char e[512];
+    int ok = hs_audio_read_all(wav, ch, &nch, &frames, e, sizeof e) == 0;
+    if (!ok) printf("%s\n", e);
+    hs_check_true("--record file readable", ok);
+    hs_check_int("--record channels (sent, heard)", nch, 2);
+    /* ~1.5 s ran after the port appeared; the answerer sends ANSam after 0.2 s of silence */
+    hs_check_above("--record length", (double)frames / 8000, 1.0, "s");
+    double sent = 0;
+    for (size_t i = 0; ok && i < frames; i++) sent += (double)ch[0][i] * (double)ch[0][i];
+    hs_check_above("--record left channel holds what was sent (ANSam power)", sent / (frames ? (double)frames : 1),
+                   1e-4, "");
+    for (int c = 0; c < nch; c++) free(ch[c]);
+    hs_check_int("jackd exit status (stream was closed cleanly)", audio_jack_stop(&j), 0);
+    return 0;
+}
+
 static const hs_case cases[] = {
     HS_CASE(pair_8000),
     HS_CASE(pair_48000),
@@ -309,6 +437,8 @@ static const hs_case cases[] = {
     HS_CASE(bad_rate),
     HS_CASE(device_lost),
     HS_CASE(loopback_cmd),
+    HS_CASE(sim_play),
+    HS_CASE(ctrl_c),
 };
 
 int main(int argc, char **argv)
@@ -319,6 +449,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], "call") == 0) return hs_cmd_call(argc - 1, argv + 1);
         if (strcmp(argv[1], "loopback") == 0) return hs_cmd_loopback(argc - 1, argv + 1);
         if (strcmp(argv[1], "devices") == 0) return hs_cmd_devices(argc - 1, argv + 1);
+        if (strcmp(argv[1], "sim") == 0) return hs_cmd_sim(argc - 1, argv + 1);
     }
     return hs_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
