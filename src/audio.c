@@ -4,6 +4,8 @@
 #include "ring.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <math.h>
 #include <portaudio.h>
@@ -274,6 +276,46 @@ static void free_all(hs_audio *a)
     free(a);
 }
 
+/* Delay of the two converters (8 kHz -> device -> 8 kHz, the path one way between two
+ * resampling instances), measured once with an impulse through fresh converters. */
+static double src_delay_ms(const hs_audio *a)
+{
+    if (!a->resampling) return 0;
+    int e = 0, q = a->cfg.src_quality >= 0 ? a->cfg.src_quality : SRC_SINC_MEDIUM_QUALITY;
+    SRC_STATE *up = src_new(q, 1, &e), *down = up ? src_new(q, 1, &e) : NULL;
+    float *x8 = calloc(800, sizeof(float)), *xd = calloc(800 * 24 + 64, sizeof(float)), *y8 = calloc(900, sizeof(float));
+    double ms = 0;
+    if (up && down && x8 && xd && y8 && a->rate <= 192000) {
+        x8[0] = 1.0f;
+        SRC_DATA sd;
+        memset(&sd, 0, sizeof sd);
+        sd.data_in = x8;
+        sd.input_frames = 800;
+        sd.data_out = xd;
+        sd.output_frames = 800L * 24 + 64;
+        sd.src_ratio = 1.0 / a->ratio_down;
+        src_process(up, &sd);
+        long nd = sd.output_frames_gen;
+        memset(&sd, 0, sizeof sd);
+        sd.data_in = xd;
+        sd.input_frames = nd;
+        sd.data_out = y8;
+        sd.output_frames = 900;
+        sd.src_ratio = a->ratio_down;
+        src_process(down, &sd);
+        long best = 0;
+        for (long i = 1; i < sd.output_frames_gen; i++)
+            if (fabsf(y8[i]) > fabsf(y8[best])) best = i;
+        /* the converters emit their first output late (the filter's start-up): that part is
+         * absorbed by warm_up, so count the impulse's position relative to the output count */
+        ms = 1000.0 * (double)(best + (800 - sd.output_frames_gen)) / ENGINE_RATE;
+    }
+    if (up) src_delete(up);
+    if (down) src_delete(down);
+    free(x8), free(xd), free(y8);
+    return ms > 0 ? ms : 0;
+}
+
 hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *why, size_t why_size)
 {
     *out = NULL;
@@ -434,7 +476,7 @@ hs_audio_status hs_audio_open(const hs_audio_config *c, hs_audio **out, char *wh
     double il = c->input && si && si->inputLatency > 0 && si->inputLatency < 2 ? si->inputLatency : per;
     double ol = c->output && si && si->outputLatency > 0 && si->outputLatency < 2 ? si->outputLatency : per;
     if (a->api_is_jack) il = ol = per;   /* PortAudio's JACK figure is garbage for client ports */
-    a->latency_ms = 1000.0 * ((double)a->prime / rate + ol + (c->input ? il : 0));
+    a->latency_ms = 1000.0 * ((double)a->prime / rate + ol + (c->input ? il : 0)) + src_delay_ms(a);
     *out = a;
     return HS_AUDIO_OK;
 }
@@ -721,6 +763,16 @@ void hs_audio_close(hs_audio *a)
     if (a->stream) Pa_CloseStream(a->stream);
     pa_down(a);
     free_all(a);
+}
+
+int hs_audio_boost_thread(void)
+{
+    const char *no = getenv("HS_AUDIO_NO_RT");
+    if (no && *no && strcmp(no, "0") != 0) return 0;
+    struct sched_param sp;
+    memset(&sp, 0, sizeof sp);
+    sp.sched_priority = 1;   /* the lowest realtime priority: below JACK's own threads (10+) */
+    return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
 }
 
 /* ---- handshake devices ---- */

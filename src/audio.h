@@ -110,6 +110,11 @@ void hs_audio_stop(hs_audio *a, int drain_ms);
  * teardown (PortAudio 19.6 aborts closing a JACK stream whose server died). NULL: no-op. */
 void hs_audio_close(hs_audio *a);
 
+/* Puts the calling (engine) thread at the lowest SCHED_FIFO priority when allowed (root or
+ * rtprio), so that other programs' load cannot delay it past the output margin; the engine
+ * uses a few % of a core. 1 if it worked; HS_AUDIO_NO_RT=1 disables it. */
+int hs_audio_boost_thread(void);
+
 /* `handshake devices`: prints the table of devices to f. Returns 0, or 3 when PortAudio fails. */
 int hs_audio_list_devices(FILE *f);
 

@@ -228,6 +228,7 @@ static int run_live(live_opts *o)
             st.latency_ms);
 
     catch_signals();
+    hs_audio_boost_thread();
     const uint64_t tail = HS_RATE / 2;   /* after the result: 0.5 s more so our last signal gets out */
     const uint64_t limit = (uint64_t)(o->timeout_s * HS_RATE);
     uint64_t now = 0, done_at = 0;
