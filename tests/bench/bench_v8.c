@@ -11,6 +11,7 @@
  *     line, median and 90th percentile over seeds; "miss" = not detected within 5 s.
  *  3. x real time of each pair (endpoints + line), median of `timing_runs` runs (default 5)
  *     after one warm-up, CLOCK_MONOTONIC.
+ * `bench_v8 0 [runs]` runs only the speed part.
  * Endpoints exchange 160-sample blocks (20 ms), which adds one block of delay per direction
  * on top of the line's. */
 #include <time.h>
@@ -223,12 +224,15 @@ int main(int argc, char **argv)
     printf("bench_v8: %d trials per SNR point, line = hs_line_config_default() (mu-law, 6 dB loss, "
            "10 ms delay) with SNR varied; build %s\n\n", trials, bt);
 
+    double *tv = calloc((size_t)(trials > 0 ? trials : 1), sizeof *tv);
+    double *dv = calloc((size_t)(det_trials > 0 ? det_trials : 1), sizeof *dv);
+    if (trials <= 0) goto speed;
+
     /* 1. completion rate */
     printf("V.8 completion rate (V.34 duplex on both ends within %d s), median completion time\n", MAX_S);
     printf(" SNR dB");
     for (int i = 0; i < nim; i++) printf(" | %-8s rate   t_med s", ims[i].name);
     printf("\n");
-    double *tv = calloc((size_t)trials, sizeof *tv);
     for (int snr = 0; snr <= 20; snr++) {
         printf(" %6d", snr);
         for (int i = 0; i < nim; i++) {
@@ -249,7 +253,6 @@ int main(int argc, char **argv)
     /* 2. answer tone detection time */
     printf("\nANSam/ detection time after the line (s from tone arrival; %d seeds per point)\n", det_trials);
     printf(" SNR dB | ours  median   p90  miss | spandsp median   p90  miss\n");
-    double *dv = calloc((size_t)det_trials, sizeof *dv);
     for (int snr = 0; snr <= 20; snr += 2) {
         printf(" %6d", snr);
         for (int w = 0; w < 2; w++) {
@@ -270,6 +273,7 @@ int main(int argc, char **argv)
     }
 
     /* 3. speed */
+speed:
     printf("\nSpeed (20 calls at 20 dB SNR per run, endpoints + line; median of %d runs after a warm-up)\n", runs);
     for (int i = 0; i < nim; i++) {
         double *w = calloc((size_t)runs, sizeof *w);
