@@ -218,14 +218,16 @@ static void tone_changed(hs_monitor *m)
 
 void hs_monitor_process(hs_monitor *m, const float *in, size_t n)
 {
-    calling_tones(m, in, n);
-    v21(m, in, n);
     size_t i = 0;
     while (i < n) {
-        /* feed the answer-tone detector up to its next block boundary, so a state change
-         * is seen at the exact block where it happened whatever the caller's block size */
+        /* Work in pieces that end on the 80-sample block boundaries of the tone detectors
+         * (aligned to sample 0), and within a piece run V.21 first, then the calling tones,
+         * then the answer tone: the detectors only change state at a block's last sample,
+         * so the events come out in the same order for any block size the caller uses. */
         size_t take = ANS_BLK - (size_t)(m->now % ANS_BLK);
         if (take > n - i) take = n - i;
+        v21(m, in + i, take);
+        calling_tones(m, in + i, take);
         if (hs_ansdet_process(m->ans, in + i, take)) tone_changed(m);
         m->now += take;
         i += take;
