@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,23 @@ void hs_cli_error(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
 }
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = 1;
+    signal(sig, SIG_DFL);   /* a second Ctrl-C ends the program at once */
+}
+
+void hs_cli_catch_interrupts(void)
+{
+    interrupted = 0;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+}
+
+int hs_cli_interrupted(void) { return interrupted != 0; }
 
 void hs_args_init(hs_args *a, const char *cmd, int argc, char **argv)
 {

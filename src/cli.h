@@ -64,6 +64,11 @@ int hs_parse_choice(const char *opt, const char *s, const char *const *choices, 
 int hs_line_option(hs_args *a, hs_line_config *lc);
 extern const char hs_line_options_help[];
 
+/* Ctrl-C / SIGTERM: after hs_cli_catch_interrupts(), the first signal only sets a flag that
+ * the long loops poll (so that temporary files are cleaned up); a second one kills. */
+void hs_cli_catch_interrupts(void);
+int  hs_cli_interrupted(void);
+
 /* Program version (CMake's project version when built by CMake). */
 #ifndef HS_VERSION
 #define HS_VERSION "0.1.0"

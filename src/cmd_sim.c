@@ -47,6 +47,13 @@ typedef struct {
     int         oom;
 } print_sink;
 
+static int check_interrupt(void *user, const hs_sim_block *b)
+{
+    (void)user;
+    (void)b;
+    return hs_cli_interrupted();
+}
+
 static int print_event(void *user, const hs_event *ev)
 {
     print_sink *p = user;
@@ -192,6 +199,10 @@ int hs_cmd_sim(int argc, char **argv)
             return hs_args_unknown(&a);
         }
     }
+    if (wav_path && strcmp(wav_path, "-") == 0) {
+        hs_cli_error("sim: --wav -: a WAV file needs a seekable file, not standard output");
+        return HS_EXIT_USAGE;
+    }
     if (mono && !wav_path && !play) {
         hs_cli_error("sim: --mono needs --wav FILE (or --play)");
         return HS_EXIT_USAGE;
@@ -253,6 +264,7 @@ int hs_cmd_sim(int argc, char **argv)
     }
     psink.user = &pr;
     psink.on_event = print_event;
+    psink.on_audio = check_interrupt;
     hs_sim_sink_append(&chain, &psink);
 
     hs_sim_hook_args ha = { &cfg, mono, device };
@@ -275,6 +287,7 @@ int hs_cmd_sim(int argc, char **argv)
         hs_sim_sink_append(&chain, asink);
     }
 
+    hs_cli_catch_interrupts();
     hs_run_opts o = hs_run_opts_default();
     hs_run_result res;
     hs_run_status st = hs_run_sim(&cfg, &o, chain, &res);
@@ -283,6 +296,12 @@ int hs_cmd_sim(int argc, char **argv)
     if (ws && ws->failed) {
         hs_cli_error("%s", ws->err);
         rc = HS_EXIT_FILE;
+        goto done;
+    }
+    if (hs_cli_interrupted()) {
+        /* the user stopped it: leave every output file as it was */
+        hs_cli_error("interrupted at %.2f s of simulated time; no file written", secs(res.end_sample));
+        rc = HS_EXIT_FAIL;
         goto done;
     }
     summarize(&res, (ev_format)fmt, &cfg);
