@@ -113,6 +113,25 @@ static int sim_json(void)
     return 0;
 }
 
+static int sim_options(void)
+{
+    hs_check_int("exit status", hs("sim --trace --ci --stop-after v8 --answer-tone ansam --events json", 0), 0);
+    int state = 0, ci = 0, ansam = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char type[64] = "", sig[64] = "";
+        cli_json_get(line, "type", type, sizeof type);
+        cli_json_get(line, "signal", sig, sizeof sig);
+        state += strcmp(type, "state") == 0;
+        ci += strcmp(type, "v8.ci") == 0;
+        ansam += strcmp(type, "tx") == 0 && strcmp(sig, "ANSam") == 0;
+    }
+    hs_check_above("--trace: state events", state, 4, "");
+    hs_check_above("--ci: CI decoded by the answerer", ci, 1, "");
+    hs_check_int("--answer-tone ansam: ANSam without reversals", ansam, 1);
+    return 0;
+}
+
 static int sim_labels(void)
 {
     char lab[512], args[700];
@@ -250,6 +269,7 @@ HS_TEST_MAIN(
     HS_CASE(usage_errors),
     HS_CASE(sim_text),
     HS_CASE(sim_json),
+    HS_CASE(sim_options),
     HS_CASE(sim_labels),
     HS_CASE(wav_stereo_analyze),
     HS_CASE(wav_mono_analyze),
