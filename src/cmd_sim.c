@@ -32,8 +32,8 @@ static const char sim_help[] =
     "  --gui              show the live spectrogram window\n"
     "  --play             play the line through the sound card, in real time\n"
     "  --device NAME      sound device for --play\n"
-    "\n"
-    "%s"
+    "\n";
+static const char sim_help_end[] =
     "\n"
     "exit status: 0 handshake completed, 1 handshake failed, 2 usage error,\n"
     "             3 file or audio device problem\n";
@@ -159,7 +159,9 @@ int hs_cmd_sim(int argc, char **argv)
     while (hs_args_more(&a)) {
         const char *arg = hs_args_cur(&a);
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            printf(sim_help, hs_line_options_help);
+            fputs(sim_help, stdout);
+            hs_line_options_print(stdout);
+            fputs(sim_help_end, stdout);
             return HS_EXIT_OK;
         }
         if ((r = hs_line_option(&a, &cfg.line))) {
