@@ -36,7 +36,25 @@ int audio_jack_cmd(const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static int start_named(audio_jack *j, const char *name, int rate, int period);
+
 int audio_jack_start(audio_jack *j, const char *tag, int rate, int period)
+{
+    char name[64];
+    snprintf(name, sizeof name, "hs-%s-%d", tag, (int)getpid());
+    return start_named(j, name, rate, period);
+}
+
+int audio_jack_reclaim(const char *name)
+{
+    audio_jack j;
+    if (start_named(&j, name, 8000, 256) != 0) return -1;
+    int rc = audio_jack_stop(&j);
+    audio_jack_cmd("rm -f /dev/shm/jack_sem.*_%s_*", name);   /* left by the aborted client */
+    return rc;
+}
+
+static int start_named(audio_jack *j, const char *name, int rate, int period)
 {
     memset(j, 0, sizeof *j);
     if (access("/usr/bin/jackd", X_OK) != 0 && system("command -v jackd >/dev/null 2>&1") != 0) {
@@ -44,7 +62,7 @@ int audio_jack_start(audio_jack *j, const char *tag, int rate, int period)
         return 77;
     }
     j->rate = rate;
-    snprintf(j->name, sizeof j->name, "hs-%s-%d", tag, (int)getpid());
+    snprintf(j->name, sizeof j->name, "%s", name);
     const char *tmp = getenv("HS_TMP");
     snprintf(j->log, sizeof j->log, "%s/%s.jackd.log", tmp && *tmp ? tmp : "/tmp", j->name);
     char r[16], p[16];

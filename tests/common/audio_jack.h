@@ -20,6 +20,10 @@ typedef struct {
 int  audio_jack_start(audio_jack *j, const char *tag, int rate, int period);
 /* SIGTERM, wait (at most 5 s, then SIGKILL); unsets JACK_DEFAULT_SERVER. Returns jackd's exit status. */
 int  audio_jack_stop(audio_jack *j);
+/* After a server was killed (SIGKILL): starts and stops one under the same name, which frees
+ * its slot in JACK's shared registry (jackd2 keeps at most 8 servers there and reclaims a dead
+ * one's slot only for the same name). 0 on success. */
+int  audio_jack_reclaim(const char *name);
 /* Polls jack_lsp until the port exists (at most timeout_s). 1 if it appeared. */
 int  audio_jack_wait_port(const char *port, double timeout_s);
 /* Runs a jack tool command line ("jack_connect a b") quietly; its exit status. */
