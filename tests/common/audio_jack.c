@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,7 @@ static int start_named(audio_jack *j, const char *name, int rate, int period)
     if (pid < 0) return -1;
     if (pid == 0) {
         setpgid(0, 0);     /* a terminal's Ctrl-C must not kill the server before its clients */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);   /* a killed test (timeout) takes its server along */
         FILE *lf = freopen(j->log, "w", stdout);
         (void)lf;
         dup2(1, 2);
