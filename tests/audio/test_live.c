@@ -157,7 +157,12 @@ static int one_pair(int round, double *secs)
     char *sao = slurp(ao), *sae = slurp(ae), *sco = slurp(co), *sce = slurp(ce);
     char ma[128], mc[128];
     int ha = result_mode(sao, ma, sizeof ma), hc = result_mode(sco, mc, sizeof mc);
-    int ok = rc_a == 0 && rc_c == 0 && ha && hc && strcmp(ma, mc) == 0;
+    /* the audio path reports itself in the same stream: "open" (rate, latency) and "stats"
+     * (callbacks, underruns, overruns, ring fill) events from both instances */
+    int audio_ev = strstr(sao, "\"type\":\"audio\",\"what\":\"open\"") && strstr(sao, "\"what\":\"stats\"") &&
+                   strstr(sco, "\"type\":\"audio\",\"what\":\"open\"") && strstr(sco, "\"underruns\":");
+    if (!audio_ev) printf("round %d: audio events missing from a timeline\n", round);
+    int ok = rc_a == 0 && rc_c == 0 && ha && hc && strcmp(ma, mc) == 0 && audio_ev;
     printf("round %d: answer exit %d mode \"%s\", call exit %d mode \"%s\", %.2f s wall %s\n", round, rc_a, ma, rc_c,
            mc, *secs, ok ? "ok" : "FAIL");
     if (!ok) {
