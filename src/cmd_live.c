@@ -31,10 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int hs_cmd_devices(int argc, char **argv);
-int hs_cmd_answer(int argc, char **argv);
-int hs_cmd_call(int argc, char **argv);
-int hs_cmd_loopback(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM; the engine loop ends the call politely when it sees it. */
 static volatile sig_atomic_t stop_requested;

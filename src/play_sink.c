@@ -96,7 +96,7 @@ int hs_play_sim_sink_create_atm1(const hs_sim_hook_args *a, int atm1, hs_sim_sin
 
 int hs_play_sim_sink_create(const hs_sim_hook_args *a, hs_sim_sink **out, char *err, size_t errlen)
 {
-    return hs_play_sim_sink_create_atm1(a, 0, out, err, errlen);
+    return hs_play_sim_sink_create_atm1(a, a->until_data, out, err, errlen);
 }
 
 void hs_play_sim_sink_destroy(hs_sim_sink *sink)
