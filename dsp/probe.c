@@ -198,10 +198,10 @@ hs_err hs_probe_rx_analyse(hs_probe_rx *rx, hs_probe_result *r)
         side[i] = (cnt ? sn / cnt : 0.0) / rx->enbw_hz;   /* density per Hz */
     }
     for (int i = 0; i < HS_PROBE_TONES; i++) {
-        /* smooth the density over this tone and its neighbours (noise varies slowly) */
+        /* smooth the density over this tone and two neighbours each side (noise varies slowly) */
         double s = 0.0;
         int cnt = 0;
-        for (int j = i - 1; j <= i + 1; j++) {
+        for (int j = i - 2; j <= i + 2; j++) {
             if (j < 0 || j >= HS_PROBE_TONES) continue;
             s += side[j];
             cnt++;
