@@ -314,6 +314,10 @@ struct hs_dpsk_rx {
     int      have_prev;
     /* level, tone and reversals */
     double   pavg, pslow;
+    double   bre, bim;                       /* 20 ms boxcar of y: the steady-tone part */
+    float    br[160], bi[160];
+    int      bpos;
+    uint64_t tone_run;
     double   lr[LAG], li[LAG];
     int      lpos;
     uint64_t stable_run;
@@ -412,6 +416,11 @@ void hs_dpsk_rx_reset(hs_dpsk_rx *rx)
     memset(rx->lr, 0, sizeof rx->lr);
     memset(rx->li, 0, sizeof rx->li);
     rx->lpos = 0;
+    rx->bre = rx->bim = 0.0;
+    memset(rx->br, 0, sizeof rx->br);
+    memset(rx->bi, 0, sizeof rx->bi);
+    rx->bpos = 0;
+    rx->tone_run = 0;
     rx->stable_run = 0;
     rx->armed = 0;
     rx->rstate = R_IDLE;
@@ -440,7 +449,7 @@ static unsigned reversal_step(hs_dpsk_rx *rx, double yr, double yi)
     rx->stable_run = stable ? rx->stable_run + 1 : 0;
 
     if (rx->rstate == R_IDLE) {
-        if (!rx->armed && rx->stable_run >= 160) {     /* 20 ms of clean tone (spec §4.3) */
+        if (!rx->armed && rx->stable_run >= 120) {     /* 15 ms of clean tone (spec §4.3: ~20) */
             rx->armed = 1;
             rx->refr = yr; rx->refi = yi; rx->refmag2 = mag2;
             rx->r_prev = 1.0;
@@ -456,14 +465,15 @@ static unsigned reversal_step(hs_dpsk_rx *rx, double yr, double yi)
             else if (rx->r_prev > 0.0 && r <= 0.0) {
                 rx->tz = (double)rx->now - 1.0 + rx->r_prev / (rx->r_prev - r);
                 rx->rstate = R_CONFIRM;
-                rx->rdeadline = rx->now + 80;             /* 10 ms clean after (spec §4.3) */
+                rx->rdeadline = rx->now + 40;   /* clean 2-5 ms after the crossing: the far
+                                                   * tone may end 10 ms after it (spec §4.3) */
                 rx->rmax = -2.0;
             }
             rx->r_prev = r;
         }
     } else {
         double r = (yr * rx->refr + yi * rx->refi) / rx->refmag2;
-        if ((double)rx->now > rx->tz + 24.0 && r > rx->rmax) rx->rmax = r;
+        if ((double)rx->now > rx->tz + 16.0 && r > rx->rmax) rx->rmax = r;
         if (rx->now >= rx->rdeadline) {
             if (rx->rmax < -0.5) {
                 rx->rev_time = rx->tz - rx->delay;
@@ -540,6 +550,17 @@ unsigned hs_dpsk_rx_sample(hs_dpsk_rx *rx, float x, uint8_t *bit)
     rx->yr_prev = yr;
     rx->yi_prev = yi;
 
+    /* Steady tone: a 20 ms boxcar of y has nulls at every multiple of 50 Hz from the
+     * carrier, so L1/L2 (150 Hz comb, no tone at 1200/2400 Hz) and DPSK data average out,
+     * while a tone on the carrier passes (sinc: -0.6 dB at 10 Hz offset). */
+    rx->bre += yr - (double)rx->br[rx->bpos];
+    rx->bim += yi - (double)rx->bi[rx->bpos];
+    rx->br[rx->bpos] = (float)yr;
+    rx->bi[rx->bpos] = (float)yi;
+    rx->bpos = (rx->bpos + 1) % 160;
+    double bm2 = (rx->bre * rx->bre + rx->bim * rx->bim) / (160.0 * 160.0);
+    rx->tone_run = bm2 > 4.0 * rx->thr && bm2 > 0.2 * rx->pavg ? rx->tone_run + 1 : 0;
+
     flags |= reversal_step(rx, yr, yi);
     rx->now++;
     return flags;
@@ -556,7 +577,7 @@ size_t hs_dpsk_rx_process(hs_dpsk_rx *rx, const float *in, size_t n, uint8_t *bi
 }
 
 double hs_dpsk_rx_reversal_time(const hs_dpsk_rx *rx) { return rx->rev_time; }
-uint64_t hs_dpsk_rx_tone_samples(const hs_dpsk_rx *rx) { return rx->stable_run; }
+uint64_t hs_dpsk_rx_tone_samples(const hs_dpsk_rx *rx) { return rx->tone_run; }
 float hs_dpsk_rx_level_dbm0(const hs_dpsk_rx *rx) { return (float)hs_power_to_dbm0(rx->pavg / 2.0); }
 int hs_dpsk_rx_signal(const hs_dpsk_rx *rx) { return rx->pavg > rx->thr; }
 double hs_dpsk_rx_delay(const hs_dpsk_rx *rx) { return rx->delay; }
