@@ -95,6 +95,7 @@ hs_v34p2_config hs_v34p2_config_default(int answer)
     c.p0_dbm0 = -13.0f;
     c.info0 = hs_info0_default();
     c.source = answer ? HS_SRC_ANSWERER : HS_SRC_CALLER;
+    c.silence_ms = 75;
     return c;
 }
 
@@ -103,6 +104,7 @@ const char *hs_v34p2_config_problem(const hs_v34p2_config *c)
     if (c->p0_dbm0 > 0.0f || c->p0_dbm0 < -40.0f) return "p0_dbm0 must be between -40 and 0 dBm0";
     if (c->info0.max_rate_diff < 0 || c->info0.max_rate_diff > 5) return "info0.max_rate_diff must be 0..5";
     if (c->corrupt_info0 < 0 || c->mute_after_ms < 0) return "test hooks must be >= 0";
+    if (c->silence_ms < 0 || c->silence_ms > 80) return "silence_ms must be 0 (done by V.8) or up to 80";
     return NULL;
 }
 
@@ -694,19 +696,42 @@ static void step_answer(hs_v34p2 *p)
     }
 }
 
-void hs_v34p2_start(hs_v34p2 *p, uint64_t now)
+static void begin(hs_v34p2 *p, uint64_t t0, uint64_t silence, uint64_t announce)
 {
     hs_v34p2_reset(p);
     p->started = 1;
-    p->t0 = now;
+    p->t0 = t0;
     p->reason = "running";
     hs_event e;
-    hs_event_init(&e, HS_EV_PHASE, p->c.source, now);
+    hs_event_init(&e, HS_EV_PHASE, p->c.source, announce);
     hs_event_str(&e, "name", "V.34 phase 2");
     push(p, &e);
-    ev_tx(p, "silence");
-    /* 75 +- 5 ms of silence [11.1.1.1, 11.1.2.2] */
-    go(p, p->c.answer ? A_SILENCE1 : C_SILENCE1, HS_MS(75), "end of phase 1");
+    if (silence > 0) {
+        ev_tx(p, "silence");
+        /* 75 +- 5 ms of silence [11.1.1.1, 11.1.2.2] */
+        go(p, p->c.answer ? A_SILENCE1 : C_SILENCE1, silence, "end of phase 1");
+    } else {
+        go(p, p->c.answer ? A_SILENCE1 : C_SILENCE1, 0, "end of phase 1");
+        send_info0(p);
+        go(p, p->c.answer ? A_INFO0 : C_INFO0, 0, "V.8 sent the 75 ms silence");
+    }
+}
+
+void hs_v34p2_start(hs_v34p2 *p, uint64_t now)
+{
+    begin(p, now, HS_MS(p->c.silence_ms), now);
+}
+
+static float one_sample(hs_v34p2 *p, float x);
+
+void hs_v34p2_start_after_silence(hs_v34p2 *p, uint64_t now, const float *past, size_t n)
+{
+    if (n > now) n = (size_t)now;
+    int trace = p->c.trace;
+    p->c.trace = 0;                   /* the replayed silence is not news */
+    begin(p, now - n, n, now);
+    for (size_t i = 0; i < n; i++) (void)one_sample(p, past[i]);
+    p->c.trace = trace;
 }
 
 static float one_sample(hs_v34p2 *p, float x)

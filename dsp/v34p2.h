@@ -29,6 +29,7 @@ typedef struct {
     hs_info0 info0;             /* own capabilities (bit 28 is managed here) */
     uint8_t  source;            /* event source: HS_SRC_CALLER / HS_SRC_ANSWERER */
     int      trace;             /* HS_EV_STATE for every transition */
+    int      silence_ms;        /* initial silence (75); 0 when V.8 has already sent it */
     /* test hooks */
     int      corrupt_info0;     /* corrupt the CRC of this many first INFO0 sent */
     int      mute_after_ms;     /* > 0: stop transmitting after this long (a frame never comes) */
@@ -45,6 +46,11 @@ void   hs_v34p2_reset(hs_v34p2 *p);
 void   hs_v34p2_destroy(hs_v34p2 *p);
 /* Phase 2 begins with the next sample; `now` is the caller's clock at that sample. */
 void   hs_v34p2_start(hs_v34p2 *p, uint64_t now);
+/* Start after the 75 ms of silence that V.8 has already sent: past[0..n) are the samples
+ * received during it (the last one just before `now`). They go through the receiver, so an
+ * INFO0 the far modem began during that silence is not missed (the answer modem's silence
+ * starts only once it has recognised CJ). The first INFO0 goes out at `now`. */
+void   hs_v34p2_start_after_silence(hs_v34p2 *p, uint64_t now, const float *past, size_t n);
 /* in may be NULL (silence). out receives n samples. Before start and after the end the
  * object transmits silence. */
 void   hs_v34p2_process(hs_v34p2 *p, const float *in, float *out, size_t n);
