@@ -540,6 +540,8 @@ static void upload(hs_scene *s)
 
 static void color(SDL_Renderer *r, uint32_t c)
 {
+    /* blending only where needed: the software renderer blends opaque fills per pixel too */
+    SDL_SetRenderDrawBlendMode(r, (c >> 24) == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c, (Uint8)(c >> 24));
 }
 
@@ -705,13 +707,12 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     s->frame++;
     s->ndl = 0;
     upload(s);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     fill(s, 0, 0, w, h, C_BG);
 
     int pad = (int)(8 * sc);
     int th = text_h(s, F_NORMAL), sh = text_h(s, F_SMALL), tth = text_h(s, F_TITLE);
     int left = (int)(70 * sc);
-    int panel_w = v->panel != HS_PANEL_NONE && w > 900 * sc ? (int)(330 * sc) : 0;
+    int panel_w = v->panel != HS_PANEL_NONE && w > 900 * sc ? (int)(340 * sc) : 0;
     int top = pad + tth + pad / 2 + th + pad;
     int lane_h = th + (int)(6 * sc);
     int bottom = (int)(4 * sc) + sh + pad           /* time axis labels */
@@ -721,7 +722,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     memset(&L, 0, sizeof L);
     L.plot_x = left;
     L.plot_y = top;
-    L.plot_w = w - left - panel_w - (int)(16 * sc);
+    L.plot_w = w - left - panel_w - (int)(24 * sc);
     if (L.plot_w < 50) L.plot_w = 50;
     double now_s = (double)s->now / HS_RATE;
     if (v->span_s > 0) {

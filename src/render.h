@@ -52,7 +52,7 @@ typedef struct {
 enum { HS_DL_SIGNAL = 1, HS_DL_DETAIL, HS_DL_AXIS_T, HS_DL_AXIS_F, HS_DL_TEXT, HS_DL_MARK,
        HS_DL_LEGEND };
 typedef struct {
-    char    text[64];         /* first 63 bytes of the text */
+    char    text[200];        /* first 199 bytes of the text */
     int     x, y, w, h;       /* where it was drawn, output pixels */
     uint8_t kind;             /* HS_DL_* */
     uint8_t source;           /* sender for SIGNAL/DETAIL */
