@@ -112,6 +112,139 @@ static int window_synthetic(void)
     return 0;
 }
 
+/* ---- keys: a source that presses keys (SDL_PushEvent is thread-safe) at given times ---- */
+typedef struct {
+    hs_av_source inner;
+    uint64_t     n;
+    double       at_s[4];
+    SDL_Keycode  key[4];
+    int          nkeys, next;
+} key_source;
+
+static size_t key_step(void *ctx, size_t n, float *a, float *b)
+{
+    key_source *k = ctx;
+    while (k->next < k->nkeys && (double)k->n >= k->at_s[k->next] * HS_RATE) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = k->key[k->next++];
+        SDL_PushEvent(&e);
+    }
+    size_t got = k->inner.step(k->inner.ctx, n, a, b);
+    k->n += got;
+    return got;
+}
+
+static int key_poll(void *ctx, hs_event *ev)
+{
+    key_source *k = ctx;
+    return k->inner.poll(k->inner.ctx, ev);
+}
+
+/* Runs the synthetic handshake with keys pressed at engine times; returns the report. */
+static int run_keys(const double *at, const SDL_Keycode *keys, int n, double exit_after,
+                    const char *shot, hs_gui_report *rep)
+{
+    headless();
+    gui_synth *syn = gui_synth_create(8.0);
+    key_source k;
+    memset(&k, 0, sizeof k);
+    k.inner = gui_synth_source(syn);
+    for (int i = 0; i < n; i++) {
+        k.at_s[i] = at[i];
+        k.key[i] = keys[i];
+    }
+    k.nkeys = n;
+    hs_av_source src = { &k, key_step, key_poll };
+    hs_gui_options o = hs_gui_options_default();
+    o.exit_after_s = exit_after;
+    o.quiet = 1;
+    o.screenshot_path = shot;
+    o.report = rep;
+    int rc = hs_gui_run_source(&src, &o);
+    gui_synth_destroy(syn);
+    printf("exit after %.2f s wall, engine at %.3f s, %d frames\n", rep->wall_s,
+           (double)rep->now / HS_RATE, rep->frames);
+    return rc;
+}
+
+/* space at 0.5 s pauses: 1.5 s later the engine is still at 0.5 s, plus the reaction time
+ * (the window reads keys once a frame, 17 ms; the engine runs 10 ms blocks; allow a loaded
+ * machine 100 ms): 0.50..0.60 s. */
+static int key_pause(void)
+{
+    hs_gui_report rep;
+    const double at[] = { 0.5 };
+    const SDL_Keycode k[] = { SDLK_SPACE };
+    hs_check_int("exit status", run_keys(at, k, 1, 1.5, NULL, &rep), 0);
+    hs_check_near("engine time after pause", (double)rep.now / HS_RATE, 0.55, 0.05, "s");
+    hs_check_true("status line says PAUSED", strstr(rep.items[rep.nitems - 1].text, "PAUSED") != NULL);
+    hs_gui_report_free(&rep);
+    return 0;
+}
+
+/* n at 0.1 s runs to the next phase (the answerer's ANSam/ tx event at 0.4 s) and pauses
+ * there: engine time 0.4 s + at most one 10 ms block. */
+static int key_step_phase(void)
+{
+    hs_gui_report rep;
+    const double at[] = { 0.1 };
+    const SDL_Keycode k[] = { SDLK_n };
+    hs_check_int("exit status", run_keys(at, k, 1, 1.2, NULL, &rep), 0);
+    hs_check_near("engine time after n", (double)rep.now / HS_RATE, 0.405, 0.01, "s");
+    hs_gui_report_free(&rep);
+    return 0;
+}
+
+/* s at 0.2 s: slow motion x0.25; after 1.2 s wall the engine is near 0.2 + 1.0 x 0.25 = 0.45 s
+ * (window start-up before the engine's clock starts, reaction time: +-0.08 s). */
+static int key_slow(void)
+{
+    hs_gui_report rep;
+    const double at[] = { 0.2 };
+    const SDL_Keycode k[] = { SDLK_s };
+    hs_check_int("exit status", run_keys(at, k, 1, 1.2, NULL, &rep), 0);
+    hs_check_near("engine time in slow motion", (double)rep.now / HS_RATE, 0.45, 0.08, "s");
+    hs_gui_report_free(&rep);
+    return 0;
+}
+
+/* + halves the visible span (10 -> 5 s), v shows the constellation panel (placeholder until
+ * phase 3 exists), p writes a 1280x720 PNG, q quits long before --exit-after. */
+static int keys_zoom_view_shot_quit(void)
+{
+    hs_gui_report rep;
+    char shot[512];
+    hs_test_tmp_path("gui_key_shot.png", shot, sizeof shot);
+    remove(shot);
+    const double at[] = { 0.1, 0.2, 0.3, 0.6 };
+    const SDL_Keycode k[] = { SDLK_PLUS, SDLK_v, SDLK_p, SDLK_q };
+    hs_check_int("exit status", run_keys(at, k, 4, 10.0, shot, &rep), 0);
+    hs_check_below("closed by q", rep.wall_s, 1.5, "s");
+    hs_check_near("visible span after +", rep.layout.t_right_s - rep.layout.t_left_s, 5.0, 1e-9, "s");
+    int placeholder = 0;
+    for (int i = 0; i < rep.nitems; i++)
+        if (strstr(rep.items[i].text, "available once phase 3 exists")) placeholder = 1;
+    hs_check_true("constellation panel placeholder shown", placeholder);
+    hs_check_int("screenshots", rep.screenshots, 1);
+    uint32_t *pix;
+    int w = 0, h = 0;
+    char err[256];
+    if (hs_check_true("screenshot is a PNG", hs_png_read(shot, &pix, &w, &h, err, sizeof err) == 0)) {
+        hs_check_int("screenshot width", w, 1280);
+        hs_check_int("screenshot height", h, 720);
+        free(pix);
+    }
+    hs_check_str("SDL error at exit", rep.error, "");
+    hs_gui_report_free(&rep);
+    return 0;
+}
+
 HS_TEST_MAIN(
-    HS_CASE(window_synthetic)
+    HS_CASE(window_synthetic),
+    HS_CASE(key_pause),
+    HS_CASE(key_step_phase),
+    HS_CASE(key_slow),
+    HS_CASE(keys_zoom_view_shot_quit)
 )
