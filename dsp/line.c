@@ -5,7 +5,8 @@
  *   -> complex FIR, 129 taps              telephone band 300-3400 Hz and the analytic signal
  *                                         in one filter (a Kaiser-windowed low-pass of
  *                                         half-width 1620 Hz moved to 1850 Hz, times 2)
- *   -> Re{z e^{j phi}}                    carrier frequency offset (phi advances offset_hz)
+ *   -> Re{z e^{j phi}}                    carrier frequency offset (a unit phasor rotating
+ *                                         at offset_hz)
  *   -> 32-tap windowed-sinc interpolator  sample clock offset (polyphase table, 128 phases)
  *   -> float -> int16 -> G.711 -> float   codec round trip
  *   -> fixed delay (>= 1 sample)          the rest of the configured one-way delay
@@ -45,7 +46,6 @@
 
 typedef struct {
     /* from the config */
-    double   dphi;            /* carrier offset, rad/sample */
     double   step_m1;         /* interpolator read step - 1 (0: no clock offset) */
     size_t   res_lat0;        /* interpolator latency at the start, samples */
     size_t   dfix;            /* fixed delay, samples, >= 1 */
@@ -54,7 +54,8 @@ typedef struct {
     /* state */
     float   *fhist;           /* 2*FILT_N: filter history, newest at fpos, mirrored */
     size_t   fpos;
-    double   phi;
+    double   rot_re, rot_im;  /* carrier offset phasor e^{j phi} */
+    double   cos_d, sin_d;    /* its step e^{j dphi} */
     float   *rbuf;            /* interpolator input ring */
     size_t   rmask;
     float   *dline;           /* fixed delay ring */
@@ -187,7 +188,8 @@ void hs_line_reset(hs_line *l)
         line_dir *d = &l->d[k];
         memset(d->fhist, 0, 2 * FILT_N * sizeof *d->fhist);
         d->fpos = 0;
-        d->phi = 0.0;
+        d->rot_re = 1.0;
+        d->rot_im = 0.0;
         memset(d->rbuf, 0, (d->rmask + 1) * sizeof *d->rbuf);
         memset(d->dline, 0, (d->dmask + 1) * sizeof *d->dline);
         hs_rng_seed(&d->rng, d->seed);
@@ -235,7 +237,8 @@ hs_err hs_line_create(const hs_line_config *c, hs_line **out)
     size_t lat_max = 0;
     for (int k = 0; k < 2; k++) {
         line_dir *d = &l->d[k];
-        d->dphi = 2.0 * HS_PI * c->offset_hz / HS_RATE;
+        d->cos_d = cos(2.0 * HS_PI * c->offset_hz / HS_RATE);
+        d->sin_d = sin(2.0 * HS_PI * c->offset_hz / HS_RATE);
         double drift = (double)PPM_HORIZON * fabs(d->step_m1);
         if (l->res_on) {
             d->res_lat0 = RES_HALF + 1 + (d->step_m1 > 0.0 ? (size_t)ceil(drift) : 0);
@@ -295,6 +298,19 @@ hs_err hs_line_create(const hs_line_config *c, hs_line **out)
 size_t hs_line_get_delay_samples(const hs_line *l) { return l->delay; }
 size_t hs_line_get_lookahead(const hs_line *l) { return l->lookahead; }
 
+/* FIR dot product over FILT_N taps in eight interleaved partial sums (a fixed order, so
+ * the result is the same on every run; the compiler can vectorise it). */
+static float dot(const float *h, const float *x)
+{
+    float acc[8] = { 0 };
+    int i = 0;
+    for (; i + 8 <= FILT_N; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += h[i + j] * x[i + j];
+    float y = 0.0f;
+    for (; i < FILT_N; i++) y += h[i] * x[i];
+    return y + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 /* One sample of one direction up to the fixed delay's input (time index n). */
 static void dir_input(const hs_line *l, line_dir *d, float x, uint64_t n)
 {
@@ -303,15 +319,16 @@ static void dir_input(const hs_line *l, line_dir *d, float x, uint64_t n)
         d->fpos = d->fpos == 0 ? FILT_N - 1 : d->fpos - 1;
         d->fhist[d->fpos] = d->fhist[d->fpos + FILT_N] = x;
         const float *h = d->fhist + d->fpos;
-        float re = 0.0f;
-        for (int i = 0; i < FILT_N; i++) re += l->hre[i] * h[i];
+        float re = dot(l->hre, h);
         if (l->shift_on) {
-            float im = 0.0f;
-            for (int i = 0; i < FILT_N; i++) im += l->him[i] * h[i];
-            re = re * (float)cos(d->phi) - im * (float)sin(d->phi);
-            d->phi += d->dphi;
-            if (d->phi >= HS_PI) d->phi -= 2.0 * HS_PI;
-            else if (d->phi < -HS_PI) d->phi += 2.0 * HS_PI;
+            float im = dot(l->him, h);
+            re = re * (float)d->rot_re - im * (float)d->rot_im;
+            /* rotate by dphi; renormalise to |rot| = 1 (first-order correction) */
+            double c = d->rot_re * d->cos_d - d->rot_im * d->sin_d;
+            double sn = d->rot_re * d->sin_d + d->rot_im * d->cos_d;
+            double k = 1.5 - 0.5 * (c * c + sn * sn);
+            d->rot_re = c * k;
+            d->rot_im = sn * k;
         }
         x = re;
     }

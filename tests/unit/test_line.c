@@ -279,6 +279,50 @@ static int clock_ppm(void)
     return 0;
 }
 
+/* Lag of y behind x around sample `at` (window of 4000 samples, lags lo..hi). */
+static long lag_at(const float *x, const float *y, size_t at, long lo, long hi)
+{
+    long best = lo;
+    double bv = -1;
+    for (long lag = lo; lag <= hi; lag++) {
+        double s = 0;
+        for (size_t i = at; i < at + 4000; i++) s += (double)y[i] * (double)x[i - (size_t)lag];
+        if (s > bv) { bv = s; best = lag; }
+    }
+    return best;
+}
+
+static int clock_drift_and_lock(void)
+{
+    /* ppm = 250: the A->B delay grows by 250e-6/(1 + 250e-6) samples per sample, the B->A
+     * delay shrinks by 250e-6 per sample, for the first 60 s (480000 samples), then both
+     * stay put: +-120 samples at 60 s. Measured by cross-correlating noise over 0.5 s
+     * windows at 1 s, 30 s and 70 s; limit +-1 sample. */
+    const size_t n = 8000 * 71;
+    const double eps = 250e-6;
+    float *x = noise(n, 0.1, 3), *yb = malloc(n * sizeof *yb), *ya = malloc(n * sizeof *ya);
+    hs_line_config c = clean();
+    c.ppm = 250;
+    c.band_filter = 1;
+    size_t d0;
+    run(&c, x, x, yb, ya, n, 160, &d0);
+    const double at_s[] = { 1, 30, 70 };
+    for (int k = 0; k < 3; k++) {
+        size_t at = (size_t)(at_s[k] * 8000);
+        double t = fmin((double)at + 2000, 480000);
+        char what[80];
+        snprintf(what, sizeof what, "A->B delay at %.0f s", at_s[k]);
+        hs_check_near(what, (double)lag_at(x, yb, at, 0, 500), (double)d0 + t * eps / (1 + eps), 1,
+                      "samples");
+        snprintf(what, sizeof what, "B->A delay at %.0f s", at_s[k]);
+        hs_check_near(what, (double)lag_at(x, ya, at, 0, 500), (double)d0 - t * eps, 1, "samples");
+    }
+    free(x);
+    free(yb);
+    free(ya);
+    return 0;
+}
+
 static int echo_level_and_delay(void)
 {
     /* A talks (white noise), B is silent, the line is noiseless: all A hears is its echo. */
@@ -471,6 +515,7 @@ HS_TEST_MAIN(
     HS_CASE(delay_by_xcorr),
     HS_CASE(frequency_offset),
     HS_CASE(clock_ppm),
+    HS_CASE(clock_drift_and_lock),
     HS_CASE(echo_level_and_delay),
     HS_CASE(attenuation),
     HS_CASE(band_response),
