@@ -69,7 +69,8 @@ static void sb_json_str(sb *b, const char *s)
     sb_putc(b, '"');
 }
 
-/* A number without needless digits: 2100, 0.2, 450.25; JSON has no NaN/Inf: null. */
+/* A number with a fixed number of decimals (3 in text, 6 in JSON) and no needless zeros:
+ * 2100, 0.2, 450.25. JSON has no NaN/Inf: null. */
 static void sb_num(sb *b, double x, int json)
 {
     if (!isfinite(x)) {
@@ -77,7 +78,17 @@ static void sb_num(sb *b, double x, int json)
         return;
     }
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.10g", x);
+    if (fabs(x) >= 1e15) snprintf(tmp, sizeof tmp, "%.6g", x);
+    else {
+        snprintf(tmp, sizeof tmp, "%.*f", json ? 6 : 3, x);
+        char *dot = strchr(tmp, '.');
+        if (dot) {
+            char *end = tmp + strlen(tmp) - 1;
+            while (end > dot && *end == '0') *end-- = 0;
+            if (end == dot) *end = 0;
+        }
+        if (strcmp(tmp, "-0") == 0) snprintf(tmp, sizeof tmp, "0");
+    }
     sb_puts(b, tmp);
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "g711.h"   /* the one float <-> int16 pair */
 #include "hs.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -55,6 +56,7 @@ struct hs_audio_in {
     float     *out;      /* interleaved, out_cap frames */
     long       out_cap, out_pos, out_have;
     int64_t    frames_read;
+    int64_t    announced;   /* frames the header announces (> info.frames when truncated) */
     char       path[256];
 };
 
@@ -110,6 +112,17 @@ int hs_audio_in_open(const char *path, hs_audio_in **out, char *err, size_t errl
         hs_audio_in_close(a);
         return fail(err, errlen, "cannot read '%s': the file holds no audio (0 samples)", path);
     }
+    a->announced = (int64_t)a->info.frames;
+    {
+        /* libsndfile shortens a truncated file to what is there and notes in its log
+         * "data : <announced bytes> (should be <bytes present>)" */
+        char log[4096] = "";
+        sf_command(a->sf, SFC_GET_LOG_INFO, log, sizeof log);
+        const char *d = strstr(log, "\ndata : ");
+        long long said = 0, real = 0;
+        if (d && sscanf(d, "\ndata : %lld (should be %lld)", &said, &real) == 2 && real > 0 && said > real)
+            a->announced = (int64_t)((double)a->info.frames * (double)said / (double)real + 0.5);
+    }
     a->in = malloc((size_t)IN_BLOCK * (size_t)a->ch * sizeof *a->in);
     if (a->info.samplerate != HS_RATE) {
         int e = 0;
@@ -143,7 +156,7 @@ void hs_audio_in_close(hs_audio_in *a)
 
 int hs_audio_in_channels(const hs_audio_in *a) { return a->ch; }
 int hs_audio_in_file_rate(const hs_audio_in *a) { return a->info.samplerate; }
-int64_t hs_audio_in_file_frames(const hs_audio_in *a) { return (int64_t)a->info.frames; }
+int64_t hs_audio_in_file_frames(const hs_audio_in *a) { return a->announced; }
 int64_t hs_audio_in_frames_read(const hs_audio_in *a) { return a->frames_read; }
 
 /* Refills a->in from the file when it is used up. */
@@ -266,24 +279,6 @@ bad:
 
 /* ------------------------------------------------------------------ writing */
 
-int16_t hs_float_to_s16(float x, uint64_t *clips)
-{
-    double v = (double)x * 32767.0;
-    if (isnan(v)) {
-        if (clips) (*clips)++;
-        return 0;
-    }
-    if (v < -32768.0) {
-        if (clips) (*clips)++;
-        return -32768;
-    }
-    if (v > 32767.0) {
-        if (clips) (*clips)++;
-        return 32767;
-    }
-    return (int16_t)lrint(v);
-}
-
 /* Where to write: a temporary file beside a regular (or new) target, or straight into a
  * special file such as /dev/null. */
 typedef struct {
@@ -355,6 +350,7 @@ struct hs_wav_out {
     SNDFILE    *sf;
     int         ch;
     uint64_t    clips;
+    float       fbuf[1024 * 2];
     int16_t     buf[1024 * 2];
 };
 
@@ -396,8 +392,8 @@ int hs_wav_out_write(hs_wav_out *w, const float *const *ch, size_t n, char *err,
     while (done < n) {
         size_t take = n - done < block ? n - done : block;
         for (size_t i = 0; i < take; i++)
-            for (int c = 0; c < w->ch; c++)
-                w->buf[i * (size_t)w->ch + (size_t)c] = hs_float_to_s16(ch[c][done + i], &w->clips);
+            for (int c = 0; c < w->ch; c++) w->fbuf[i * (size_t)w->ch + (size_t)c] = ch[c][done + i];
+        w->clips += hs_float_to_s16(w->fbuf, w->buf, take * (size_t)w->ch);
         sf_count_t put = sf_writef_short(w->sf, w->buf, (sf_count_t)take);
         if (put != (sf_count_t)take) {
             char why[256];

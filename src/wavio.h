@@ -42,16 +42,14 @@ int hs_audio_read_all(const char *path, float **ch, int *channels, size_t *frame
 typedef struct hs_wav_out hs_wav_out;
 
 int  hs_wav_out_open(const char *path, int channels, hs_wav_out **out, char *err, size_t errlen);
-/* ch[c][0..n) for every channel; floats are clipped to +-1 (clips counted) and rounded. */
+/* ch[c][0..n) for every channel, converted by hs_float_to_s16 (dsp/g711.h: x * 32768,
+ * rounded, saturated, clips counted). */
 int  hs_wav_out_write(hs_wav_out *w, const float *const *ch, size_t n, char *err, size_t errlen);
 /* Finishes the file and puts it in place. Frees w whatever happens. */
 int  hs_wav_out_close(hs_wav_out *w, char *err, size_t errlen);
 /* Throws the temporary file away, leaves the target as it was. Frees w. NULL is a no-op. */
 void hs_wav_out_abort(hs_wav_out *w);
 uint64_t hs_wav_out_clips(const hs_wav_out *w);
-
-/* float -> int16 with rounding and clipping; counts clipped samples into *clips. */
-int16_t hs_float_to_s16(float x, uint64_t *clips);
 
 /* ---- safe text output (labels) ----
  * Same temporary-file-and-rename rule for any output file; "-" means stdout. */
