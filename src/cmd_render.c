@@ -18,14 +18,15 @@ static const char usage[] =
     "coloured by sender, decoded content (CM's modulations...), axes and legend.\n"
     "  FILE            a recording of the line (any format libsndfile reads); analysed with\n"
     "                  the passive monitor (all channels)\n"
-    "  --sim           simulate caller + line + answerer instead (as fast as possible)\n"
+    "  --sim           simulate caller + line + answerer instead (as fast as possible);\n"
+    "                  the picture is the line as heard at the caller's end\n"
     "  -o, --out PNG   the image to write (required)\n"
     "  --width PX      image width, 320..16384 (1600)\n"
     "  --height PX     image height, 240..8192 (900)\n"
     "  --fft N         FFT length, 16..8192 samples (512)\n"
     "  --hop N         STFT hop, 1..FFT samples (32)\n"
     "  --window W      hann, rect or blackman-harris (hann)\n"
-    "  --range LO:HI   colour map range in dBm0 per bin (-90:-10)\n"
+    "  --range LO:HI   colour map range in dBm0 per bin (-80:-10)\n"
     "  --title TEXT    heading\n"
     "  --max S         stop the sim after S simulated seconds (60)\n";
 
@@ -35,7 +36,7 @@ typedef struct {
 
 static size_t sim_step(void *ctx, size_t n, float *a, float *b)
 {
-    return hs_sim_step(((sim_ctx *)ctx)->sim, n, a, b, NULL, NULL);
+    return hs_sim_step(((sim_ctx *)ctx)->sim, n, a, NULL, b, NULL);   /* the caller's end */
 }
 
 static int sim_poll(void *ctx, hs_event *ev) { return hs_sim_poll(((sim_ctx *)ctx)->sim, ev); }

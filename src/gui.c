@@ -1,7 +1,9 @@
 /* src/gui.c: the live window (SDL2 + SDL2_ttf). See gui.h. */
 #include "gui.h"
+#include "cli.h"
 #include "gui_ring.h"
 #include "pngout.h"
+#include "sim_hooks.h"
 
 #include <SDL.h>
 #include <SDL_ttf.h>
@@ -41,6 +43,11 @@ struct hs_gui {
     int             mouse_x, mouse_y;
     int             shots;
     uint64_t        nrows;
+    /* frame loop */
+    int             running, finished, frames;
+    double          t_open, next, cpu0, work_sum, work_max;
+    hs_scene_layout layout;
+    hs_sim_sink     sink;
 };
 
 static double mono_s(void)
@@ -66,7 +73,7 @@ hs_gui_options hs_gui_options_default(void)
     o.speed = 1.0;
     o.span_s = 10.0;
     o.spec = hs_spectrum_config_default();
-    o.db_min = -90.0f;
+    o.db_min = -80.0f;
     o.db_max = -10.0f;
     o.title = "Handshake";
     return o;
@@ -130,6 +137,7 @@ int hs_gui_open(const hs_gui_options *o, hs_gui **out, char *err, size_t errlen)
     g->span_s = o->span_s;
     g->panel = HS_PANEL_DECODED;
     g->mouse_x = g->mouse_y = -1;
+    g->running = 1;
     atomic_init(&g->fed, 0);
     atomic_init(&g->quit, 0);
     atomic_init(&g->paused, o->start_paused ? 1 : 0);
@@ -260,9 +268,6 @@ uint64_t hs_gui_pace_target(hs_gui *g)
     if (dt > 0.25) dt = 0.25;                        /* after a stall: don't race to catch up */
     int paused = atomic_load(&g->paused) && !atomic_load(&g->stepping);
     if (!paused) g->pace_vt += dt * HS_RATE * g->o.speed * (atomic_load(&g->slow) ? 0.25 : 1.0);
-    uint64_t fed = atomic_load_explicit(&g->fed, memory_order_relaxed);
-    if (g->pace_vt < (double)fed) g->pace_vt = (double)fed;
-    if (paused) g->pace_vt = (double)fed;
     return (uint64_t)g->pace_vt;
 }
 
@@ -368,75 +373,178 @@ static void key(hs_gui *g, SDL_Keycode k, int *running, int *shot)
     }
 }
 
+#define FRAME_S (1.0 / 60.0)
+
+/* One frame if one is due: input, rows and events from the rings, draw, present.
+ * Returns 1 while the window stays open, 0 once it was closed (q, Esc, the close button,
+ * --exit-after). */
+int hs_gui_frame(hs_gui *g)
+{
+    if (!g->running) return 0;
+    double now = mono_s();
+    if (!g->t_open) {
+        g->t_open = now;
+        g->next = now;
+        g->cpu0 = thread_cpu_s();
+    }
+    if (now < g->next) return 1;
+    SDL_Event e;
+    int shot = 0;
+    while (SDL_PollEvent(&e)) {
+        if (e.type == SDL_QUIT) g->running = 0;
+        else if (e.type == SDL_KEYDOWN) key(g, e.key.keysym.sym, &g->running, &shot);
+        else if (e.type == SDL_MOUSEMOTION) {
+            g->mouse_x = e.motion.x;
+            g->mouse_y = e.motion.y;
+        } else if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_LEAVE)
+            g->mouse_x = g->mouse_y = -1;
+    }
+    if (g->o.exit_after_s > 0 && now - g->t_open >= g->o.exit_after_s) g->running = 0;
+    if (!g->running) {
+        atomic_store(&g->quit, 1);
+        return 0;
+    }
+    double w0 = thread_cpu_s();
+    drain(g);
+    draw(g, &g->layout);
+    if (shot) screenshot(g);
+    double work = thread_cpu_s() - w0;
+    g->work_sum += work;
+    if (work > g->work_max) g->work_max = work;
+    SDL_RenderPresent(g->ren);
+    g->frames++;
+    g->next += FRAME_S;
+    now = mono_s();
+    if (now - g->next > 0.1) g->next = now;          /* fell behind: don't burst */
+    return 1;
+}
+
+double hs_gui_frame_due_in(hs_gui *g)
+{
+    double d = g->next - mono_s();
+    return d > 0 ? d : 0.0;
+}
+
+static void sleep_s(double s)
+{
+    if (s <= 0) return;
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+    nanosleep(&ts, NULL);
+}
+
+/* Fills the report (once): statistics, and the final frame drawn again and read back
+ * before presenting (the back buffer is undefined after a present). */
+static int finish(hs_gui *g)
+{
+    if (g->finished) return 0;
+    g->finished = 1;
+    atomic_store(&g->quit, 1);
+    if (!g->o.report) return 0;
+    hs_gui_report *r = g->o.report;
+    memset(r, 0, sizeof *r);
+    r->wall_s = g->t_open ? mono_s() - g->t_open : 0.0;
+    r->cpu_s = g->t_open ? thread_cpu_s() - g->cpu0 : 0.0;
+    r->frames = g->frames;
+    r->frame_ms_mean = g->frames ? 1000.0 * g->work_sum / g->frames : 0.0;
+    r->frame_ms_max = 1000.0 * g->work_max;
+    drain(g);
+    draw(g, &g->layout);
+    int rc = read_frame(g, &r->pixels, &r->w, &r->h);
+    r->layout = g->layout;
+    int n;
+    const hs_dl_item *dl = hs_scene_draw_list(g->scene, &n);
+    r->items = malloc((size_t)(n ? n : 1) * sizeof *dl);
+    if (r->items) {
+        memcpy(r->items, dl, (size_t)n * sizeof *dl);
+        r->nitems = n;
+    }
+    r->rows = g->nrows;
+    r->dropped_rows = hs_gui_ring_dropped(g->rows) + hs_spectrum_dropped_rows(g->spec);
+    r->dropped_events = hs_gui_ring_dropped(g->events);
+    r->now = hs_scene_get_now(g->scene);
+    r->screenshots = g->shots;
+    snprintf(r->error, sizeof r->error, "%s", SDL_GetError());
+    snprintf(r->video_driver, sizeof r->video_driver, "%s", SDL_GetCurrentVideoDriver());
+    SDL_RendererInfo ri;
+    if (SDL_GetRendererInfo(g->ren, &ri) == 0) snprintf(r->renderer, sizeof r->renderer, "%s", ri.name);
+    return rc;
+}
+
 int hs_gui_run(hs_gui *g)
 {
-    const double frame_s = 1.0 / 60.0;
-    double t_open = mono_s(), cpu0 = thread_cpu_s(), next = t_open;
-    double work_sum = 0.0, work_max = 0.0;
-    int frames = 0, running = 1, rc = 0;
-    hs_scene_layout L;
-    memset(&L, 0, sizeof L);
-    while (running) {
-        SDL_Event e;
-        int shot = 0;
-        while (SDL_PollEvent(&e)) {
-            if (e.type == SDL_QUIT) running = 0;
-            else if (e.type == SDL_KEYDOWN) key(g, e.key.keysym.sym, &running, &shot);
-            else if (e.type == SDL_MOUSEMOTION) {
-                g->mouse_x = e.motion.x;
-                g->mouse_y = e.motion.y;
-            } else if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_LEAVE)
-                g->mouse_x = g->mouse_y = -1;
-        }
-        double now = mono_s();
-        if (g->o.exit_after_s > 0 && now - t_open >= g->o.exit_after_s) running = 0;
-        if (!running) break;
-        double w0 = thread_cpu_s();
-        drain(g);
-        draw(g, &L);
-        if (shot) screenshot(g);
-        double work = thread_cpu_s() - w0;
-        work_sum += work;
-        if (work > work_max) work_max = work;
-        SDL_RenderPresent(g->ren);
-        frames++;
-        next += frame_s;
-        now = mono_s();
-        if (next > now) SDL_Delay((Uint32)((next - now) * 1000.0));
-        else if (now - next > 0.1) next = now;               /* fell behind: don't burst */
+    while (hs_gui_frame(g)) sleep_s(hs_gui_frame_due_in(g));
+    return finish(g);
+}
+
+/* ------------------------------------------------------------------ sim sink (main thread) */
+
+/* `handshake sim --gui` through the runner's sink chain (src/runsim.h, src/sim_hooks.h): the
+ * sink's callbacks run on the main thread in sample order, so the window is served between
+ * blocks: each block is fed, then frames are drawn until real time (x speed, paused, slow
+ * motion) has caught up with the block's end. After the run, the window stays open (the
+ * clock runs on with silence) until it is closed or --exit-after. */
+static int sink_audio(void *user, const hs_sim_block *b)
+{
+    hs_gui *g = user;
+    for (;;) {
+        if (!hs_gui_frame(g)) return 1;                 /* window closed: stop the run */
+        if (hs_gui_pace_target(g) >= b->t0 + b->n) break;
+        double d = hs_gui_frame_due_in(g);
+        sleep_s(d < 0.002 ? d : 0.002);
     }
-    atomic_store(&g->quit, 1);
-    if (g->o.report) {
-        hs_gui_report *r = g->o.report;
-        memset(r, 0, sizeof *r);
-        r->wall_s = mono_s() - t_open;
-        r->cpu_s = thread_cpu_s() - cpu0;
-        r->frames = frames;
-        r->frame_ms_mean = frames ? 1000.0 * work_sum / frames : 0.0;
-        r->frame_ms_max = 1000.0 * work_max;
-        /* the final frame again, read back before presenting (the back buffer is undefined after) */
-        drain(g);
-        draw(g, &L);
-        if (read_frame(g, &r->pixels, &r->w, &r->h) != 0) rc = -1;
-        r->layout = L;
-        int n;
-        const hs_dl_item *dl = hs_scene_draw_list(g->scene, &n);
-        r->items = malloc((size_t)(n ? n : 1) * sizeof *dl);
-        if (r->items) {
-            memcpy(r->items, dl, (size_t)n * sizeof *dl);
-            r->nitems = n;
+    hs_gui_feed_audio(g, b->caller_tx, b->to_caller, b->n);   /* the line at the caller's end */
+    return 0;
+}
+
+static int sink_event(void *user, const hs_event *ev)
+{
+    hs_gui_feed_event(user, ev);
+    return 0;
+}
+
+static void sink_end(void *user, const hs_run_result *r)
+{
+    hs_gui *g = user;
+    (void)r;
+    static const float zero[160];
+    while (hs_gui_frame(g)) {
+        uint64_t fed = atomic_load(&g->fed), t = hs_gui_pace_target(g);
+        while (fed < t) {
+            size_t m = t - fed < 160 ? (size_t)(t - fed) : 160;
+            hs_gui_feed_audio(g, zero, NULL, m);
+            fed += m;
         }
-        r->rows = g->nrows;
-        r->dropped_rows = hs_gui_ring_dropped(g->rows) + hs_spectrum_dropped_rows(g->spec);
-        r->dropped_events = hs_gui_ring_dropped(g->events);
-        r->now = hs_scene_get_now(g->scene);
-        r->screenshots = g->shots;
-        snprintf(r->error, sizeof r->error, "%s", SDL_GetError());
-        snprintf(r->video_driver, sizeof r->video_driver, "%s", SDL_GetCurrentVideoDriver());
-        SDL_RendererInfo ri;
-        if (SDL_GetRendererInfo(g->ren, &ri) == 0) snprintf(r->renderer, sizeof r->renderer, "%s", ri.name);
+        sleep_s(hs_gui_frame_due_in(g));
     }
-    return rc;
+    finish(g);
+}
+
+int hs_gui_sim_sink_open(const hs_gui_options *o, hs_sim_sink **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    hs_gui *g;
+    if (hs_gui_open(o, &g, err, errlen) != 0) return HS_EXIT_FILE;
+    g->sink.user = g;
+    g->sink.on_audio = sink_audio;
+    g->sink.on_event = sink_event;
+    g->sink.on_end = sink_end;
+    *out = &g->sink;
+    return 0;
+}
+
+int hs_gui_sim_sink_create(const hs_sim_hook_args *a, hs_sim_sink **out, char *err, size_t errlen)
+{
+    hs_gui_options o = hs_gui_options_default();
+    (void)a;
+    return hs_gui_sim_sink_open(&o, out, err, errlen);
+}
+
+void hs_gui_sim_sink_destroy(hs_sim_sink *s)
+{
+    if (!s) return;
+    hs_gui *g = s->user;
+    finish(g);
+    hs_gui_close(g);
 }
 
 /* ------------------------------------------------------------------ a paced source */

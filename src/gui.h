@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "render.h"
+#include "runsim.h"
 #include "sim.h"
 
 typedef struct {                 /* filled at exit when hs_gui_options.report is set */
@@ -43,7 +44,7 @@ typedef struct {
     double speed;                /* pacing of a source: 1 = real time */
     double span_s;               /* visible time span (10 s); +/- halve/double it */
     hs_spectrum_config spec;     /* 256 / hop 64 / Hann */
-    float  db_min, db_max;       /* colour map range (-90 .. -10 dBm0) */
+    float  db_min, db_max;       /* colour map range (-80 .. -10 dBm0) */
     const char *title;           /* window title and heading ("Handshake") */
     const char *screenshot_path; /* 'p' writes here (default handshake-shot-N.png) */
     const char *assets_dir, *font_path;
@@ -61,6 +62,10 @@ int  hs_gui_open(const hs_gui_options *o, hs_gui **out, char *err, size_t errlen
 void hs_gui_close(hs_gui *g);
 /* Main thread: runs the window until quit, --exit-after, or an SDL failure. 0 or -1. */
 int  hs_gui_run(hs_gui *g);
+/* Main thread, for callers with their own loop: serves one frame if one is due (60 fps).
+ * 1 while the window is open, 0 once closed. hs_gui_frame_due_in: seconds to the next. */
+int    hs_gui_frame(hs_gui *g);
+double hs_gui_frame_due_in(hs_gui *g);
 
 /* Producer thread (one): the line's audio (either pointer may be NULL; they are summed) and
  * events. Never blocks. Sample time = samples fed so far. */
@@ -80,5 +85,12 @@ int hs_gui_run_source(const hs_av_source *src, const hs_gui_options *o);
 /* `handshake sim --gui`: the same with the simulated caller + line + answerer
  * (src/gui_sim.c). The sim is created on this thread before the engine thread starts. */
 int hs_gui_run_sim(const hs_sim_config *cfg, const hs_gui_options *o);
+
+/* `handshake sim --gui` as a sink of the sim runner (src/runsim.h; the hook of
+ * src/sim_hooks.h, hs_gui_sim_sink_create, uses the default options): everything on the
+ * main thread, the window served between blocks, the run paced at real time. The sink's
+ * on_end keeps the window open until it is closed or --exit-after; destroy closes it and
+ * fills o->report. Returns 0 or HS_EXIT_FILE (no display) with err set. */
+int hs_gui_sim_sink_open(const hs_gui_options *o, hs_sim_sink **out, char *err, size_t errlen);
 
 #endif

@@ -4,9 +4,10 @@
 
 #include <stdio.h>
 
-static size_t sim_step(void *ctx, size_t n, float *caller_tx, float *answerer_tx)
+/* The line as heard at the caller's end: what it sends plus what it receives. */
+static size_t sim_step(void *ctx, size_t n, float *a, float *b)
 {
-    return hs_sim_step(ctx, n, caller_tx, answerer_tx, NULL, NULL);
+    return hs_sim_step(ctx, n, a, NULL, b, NULL);
 }
 
 static int sim_poll(void *ctx, hs_event *ev) { return hs_sim_poll(ctx, ev); }

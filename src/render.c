@@ -301,6 +301,11 @@ static void add_item(hs_scene *s, int src, const char *name, uint64_t start, uin
 static void add_mark(hs_scene *s, const hs_event *e, const char *name, const char *detail)
 {
     if (s->nmarks >= MAX_MARKS) return;
+    /* both endpoints report the same phase start or result: one mark is enough */
+    for (size_t i = 0; i < s->nmarks; i++)
+        if (strcmp(s->marks[i].name, name) == 0 &&
+            (e->sample > s->marks[i].sample ? e->sample - s->marks[i].sample : s->marks[i].sample - e->sample) < HS_MS(100))
+            return;
     hs_tl_mark *m = &s->marks[s->nmarks++];
     memset(m, 0, sizeof *m);
     m->sample = e->sample;
@@ -349,7 +354,7 @@ hs_scene_config hs_scene_config_default(void)
     hs_scene_config c;
     memset(&c, 0, sizeof c);
     c.spec = hs_spectrum_config_default();
-    c.db_min = -90.0f;
+    c.db_min = -80.0f;
     c.db_max = -10.0f;
     c.history_cols = 4096;
     c.font_scale = 1.0f;
@@ -769,7 +774,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
 
     /* title and the current phase's explanation */
     const hs_tl_item *cur = current_item(s);
-    snprintf(buf, sizeof buf, "%s    t = %.2f s", v->title ? v->title : "Handshake", now_s);
+    snprintf(buf, sizeof buf, v->poster ? "%s    (%.2f s)" : "%s    t = %.2f s", v->title ? v->title : "Handshake", now_s);
     text(s, buf, left, pad, F_TITLE, C_TEXT, 0, HS_DL_TEXT, 0, 0);
 
     /* spectrogram */
@@ -1013,7 +1018,7 @@ hs_render_options hs_render_options_default(void)
     o.spec.window = HS_WIN_HANN;
     o.width = 1600;
     o.height = 900;
-    o.db_min = -90.0f;
+    o.db_min = -80.0f;
     o.db_max = -10.0f;
     return o;
 }

@@ -5,6 +5,7 @@
 #include "gui_synth.h"
 #include "hs_test.h"
 #include "pngout.h"
+#include "sim_hooks.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,9 +52,10 @@ static const hs_dl_item *label(const hs_gui_report *r, int kind, const char *tex
 }
 
 /* 2.6 s of the synthetic V.8 handshake at real time in a 1280x720 window: ANSam/ from 0.4 s,
- * CM from 1.4 s. The colour map puts -13 dBm0 (the tone's level on its bin) at
- * (77/80) of the range: luma well above 150; the noise floor (-70 dBm0 per sample, about
- * -90 dBm0 per bin) at the bottom of the map: luma below 40. */
+ * CM from 1.4 s. The colour map spans -80..-10 dBm0 per bin: ANSam at -13 dBm0 (all on its
+ * bin) sits at 67/70 of it, the pale top of the map: luma well above 150. The fixture's
+ * noise, -70 dBm0 over 0-4 kHz, is -70 - 10 log10(4000 / 46.9 Hz Hann noise bandwidth)
+ * = -89 dBm0 per bin, below the map's bottom (black): luma below 40 (5x5 px mean). */
 static int window_synthetic(void)
 {
     headless();
@@ -110,6 +112,77 @@ static int window_synthetic(void)
     printf("last frame: %s\n", path);
     hs_gui_report_free(&rep);
     gui_synth_destroy(syn);
+    return 0;
+}
+
+/* ---- the real sim, through the runner's sink chain (what `handshake sim --gui` does) ---- */
+typedef struct {
+    double ansam_s, cm_s;
+} tx_times;
+
+static int record_tx(void *user, const hs_event *e)
+{
+    tx_times *t = user;
+    const hs_field *f = hs_event_field(e, "signal");
+    if (e->type != HS_EV_TX || !f) return 0;
+    if (strcmp(f->v.s, "ANSam/") == 0 && t->ansam_s < 0) t->ansam_s = (double)e->sample / HS_RATE;
+    if (strcmp(f->v.s, "CM") == 0 && t->cm_s < 0) t->cm_s = (double)e->sample / HS_RATE;
+    return 0;
+}
+
+/* 3 s of the default sim at real time, drawn as the line at the caller's end: the answerer
+ * starts ANSam/ at 0.2 s, the caller CM about 0.9 s after detecting it. Pixels: 2100 Hz
+ * bright during ANSam (t = 1.0 s): -13 dBm0 sent, 6 dB line loss, -19 dBm0 on its bin =
+ * 61/70 of the -80..-10 dBm0 map: luma above 150. Dark before it (t = 0.1 s): the line's
+ * noise is 40 dB below -19 dBm0 in 3.1 kHz, -59 - 10 log10(3100 / 46.9) = -77 dBm0 per bin,
+ * 3/70 up the map: luma below 40. Labels ANSam/ and CM at their tx events' times (+3 px
+ * margin, within 2 px); the window closed by --exit-after stops the run. */
+static int window_sim(void)
+{
+    headless();
+    hs_sim_config cfg = hs_sim_config_default();
+    hs_gui_report rep;
+    hs_gui_options o = hs_gui_options_default();
+    o.exit_after_s = 3.0;
+    o.quiet = 1;
+    o.report = &rep;
+    hs_sim_sink *gui = NULL, *chain = NULL;
+    char err[256];
+    if (!hs_check_int("sink opened", hs_gui_sim_sink_open(&o, &gui, err, sizeof err), 0)) {
+        printf("%s\n", err);
+        return 1;
+    }
+    tx_times t = { -1, -1 };
+    hs_sim_sink rec = { &t, NULL, record_tx, NULL, NULL };
+    hs_sim_sink_append(&chain, &rec);
+    hs_sim_sink_append(&chain, gui);
+    hs_run_opts ro = hs_run_opts_default();
+    hs_run_result res;
+    hs_run_status st = hs_run_sim(&cfg, &ro, chain, &res);
+    hs_gui_sim_sink_destroy(gui);
+    hs_check_int("run interrupted by the closed window", st, HS_RUN_INTERRUPTED);
+    printf("video driver %s, renderer %s, %d frames in %.2f s, GUI thread CPU %.1f %%, ANSam/ at %.3f s, CM at %.3f s\n",
+           rep.video_driver, rep.renderer, rep.frames, rep.wall_s, 100.0 * rep.cpu_s / rep.wall_s,
+           t.ansam_s, t.cm_s);
+    hs_check_str("SDL error at exit", rep.error, "");
+    if (!hs_check_true("pixels read back", rep.pixels != NULL)) return 1;
+    hs_check_near("engine time (paced at real time)", (double)res.end_sample / HS_RATE, 3.0, 0.15, "s");
+    hs_check_above("frames", rep.frames, 90, "");
+    const hs_scene_layout *L = &rep.layout;
+    int y = y_of(L, 2100.0);
+    hs_check_above("2100 Hz during ANSam (t = 1.0 s), luma", area_luma(&rep, x_of(L, 1.0), y), 150, "");
+    hs_check_below("2100 Hz before ANSam (t = 0.1 s), luma", area_luma(&rep, x_of(L, 0.1), y), 40, "");
+    const hs_dl_item *a = label(&rep, HS_DL_SIGNAL, "ANSam/");
+    const hs_dl_item *c = label(&rep, HS_DL_SIGNAL, "CM");
+    if (hs_check_true("label ANSam/ drawn", a != NULL && t.ansam_s >= 0))
+        hs_check_near("label ANSam/ x", a->x, x_of(L, t.ansam_s) + 3, 2, "px");
+    if (hs_check_true("label CM drawn", c != NULL && t.cm_s >= 0))
+        hs_check_near("label CM x", c->x, x_of(L, t.cm_s) + 3, 2, "px");
+    char path[512];
+    hs_test_tmp_path("gui_sim.png", path, sizeof path);
+    hs_png_write(path, rep.pixels, rep.w, rep.h, (size_t)rep.w * 4, err, sizeof err);
+    printf("last frame: %s\n", path);
+    hs_gui_report_free(&rep);
     return 0;
 }
 
@@ -279,7 +352,7 @@ static int window_x11_xvfb(void)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return 1;
     exe[n] = 0;
-    snprintf(cmd, sizeof cmd, "xvfb-run -a -s '-screen 0 1400x900x24' env HS_GUI_X11_INNER=1 "
+    snprintf(cmd, sizeof cmd, "xvfb-run -a -s '-screen 0 1400x900x24' env -u SDL_RENDER_DRIVER HS_GUI_X11_INNER=1 "
              "SDL_VIDEODRIVER=x11 '%s' window_x11_xvfb 2>&1", exe);
     int rc = hs_test_run(cmd, out, sizeof out);
     printf("%s", out);
@@ -289,6 +362,7 @@ static int window_x11_xvfb(void)
 
 HS_TEST_MAIN(
     HS_CASE(window_synthetic),
+    HS_CASE(window_sim),
     HS_CASE(key_pause),
     HS_CASE(key_step_phase),
     HS_CASE(key_slow),
