@@ -186,6 +186,29 @@ static int window_sim(void)
     return 0;
 }
 
+/* hs_gui_run_sim: the same sim on an engine thread, the window on this one. 1.2 s: ANSam/
+ * (from 0.2 s) bright at 2100 Hz at t = 0.8 s, dark at 0.1 s (reasoning as in window_sim). */
+static int window_sim_threaded(void)
+{
+    headless();
+    hs_sim_config cfg = hs_sim_config_default();
+    hs_gui_report rep;
+    hs_gui_options o = hs_gui_options_default();
+    o.exit_after_s = 1.2;
+    o.quiet = 1;
+    o.report = &rep;
+    hs_check_int("hs_gui_run_sim exit status", hs_gui_run_sim(&cfg, &o), 0);
+    hs_check_str("SDL error at exit", rep.error, "");
+    if (!hs_check_true("pixels read back", rep.pixels != NULL)) return 1;
+    const hs_scene_layout *L = &rep.layout;
+    hs_check_near("engine time", (double)rep.now / HS_RATE, 1.2, 0.1, "s");
+    hs_check_above("2100 Hz during ANSam (t = 0.8 s), luma", area_luma(&rep, x_of(L, 0.8), y_of(L, 2100.0)), 150, "");
+    hs_check_below("2100 Hz before ANSam (t = 0.1 s), luma", area_luma(&rep, x_of(L, 0.1), y_of(L, 2100.0)), 40, "");
+    hs_check_true("label ANSam/ drawn", label(&rep, HS_DL_SIGNAL, "ANSam/") != NULL);
+    hs_gui_report_free(&rep);
+    return 0;
+}
+
 /* ---- keys: a source that presses keys (SDL_PushEvent is thread-safe) at given times ---- */
 typedef struct {
     hs_av_source inner;
@@ -363,6 +386,7 @@ static int window_x11_xvfb(void)
 HS_TEST_MAIN(
     HS_CASE(window_synthetic),
     HS_CASE(window_sim),
+    HS_CASE(window_sim_threaded),
     HS_CASE(key_pause),
     HS_CASE(key_step_phase),
     HS_CASE(key_slow),
