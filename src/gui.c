@@ -79,6 +79,14 @@ hs_gui_options hs_gui_options_default(void)
     return o;
 }
 
+int hs_gui_display_available(void)
+{
+    const char *v = getenv("SDL_VIDEODRIVER");
+    const char *d = getenv("DISPLAY");
+    const char *w = getenv("WAYLAND_DISPLAY");
+    return (v && *v) || (d && *d) || (w && *w);
+}
+
 void hs_gui_report_free(hs_gui_report *r)
 {
     if (!r) return;
@@ -535,7 +543,12 @@ int hs_gui_sim_sink_open(const hs_gui_options *o, hs_sim_sink **out, char *err, 
 int hs_gui_sim_sink_create(const hs_sim_hook_args *a, hs_sim_sink **out, char *err, size_t errlen)
 {
     hs_gui_options o = hs_gui_options_default();
-    (void)a;
+    (void)a;   /* --exit-after needs a field in hs_sim_hook_args: o.exit_after_s = a->exit_after_s */
+    if (!hs_gui_display_available()) {
+        *out = NULL;
+        snprintf(err, errlen, "--gui: no display (DISPLAY is not set); use 'handshake render --sim -o FILE.png' for a picture");
+        return HS_EXIT_FILE;
+    }
     return hs_gui_sim_sink_open(&o, out, err, errlen);
 }
 

@@ -55,6 +55,11 @@ typedef struct {
 
 hs_gui_options hs_gui_options_default(void);
 
+/* 1 if a window can be shown: DISPLAY or WAYLAND_DISPLAY is set, or SDL_VIDEODRIVER names a
+ * driver explicitly (tests: dummy). Without a display SDL would silently fall back to an
+ * invisible offscreen window; the main job writes the PNG instead (hs_cmd_render). */
+int hs_gui_display_available(void);
+
 typedef struct hs_gui hs_gui;
 /* Main thread: initialises SDL video + SDL_ttf, opens the window. 0, or -1 with err set
  * (e.g. no display: "cannot open a window: ..."). */

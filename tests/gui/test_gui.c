@@ -209,6 +209,26 @@ static int window_sim_threaded(void)
     return 0;
 }
 
+/* `sim --gui` without a display: the hook refuses with exit status 3 and a hint to `render`,
+ * instead of an invisible offscreen window. */
+static int sink_without_display(void)
+{
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    hs_sim_config cfg = hs_sim_config_default();
+    hs_sim_hook_args a;
+    memset(&a, 0, sizeof a);
+    a.cfg = &cfg;
+    hs_sim_sink *s = (hs_sim_sink *)&a;
+    char err[256] = "";
+    hs_check_int("exit status", hs_gui_sim_sink_create(&a, &s, err, sizeof err), 3);
+    hs_check_true("no sink", s == NULL);
+    printf("message: %s\n", err);
+    hs_check_true("message suggests render", strstr(err, "render") != NULL);
+    return 0;
+}
+
 /* ---- keys: a source that presses keys (SDL_PushEvent is thread-safe) at given times ---- */
 typedef struct {
     hs_av_source inner;
@@ -387,6 +407,7 @@ HS_TEST_MAIN(
     HS_CASE(window_synthetic),
     HS_CASE(window_sim),
     HS_CASE(window_sim_threaded),
+    HS_CASE(sink_without_display),
     HS_CASE(key_pause),
     HS_CASE(key_step_phase),
     HS_CASE(key_slow),
