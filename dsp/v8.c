@@ -15,19 +15,19 @@
 
 typedef enum {
     /* caller, spec §5.2 */
-    C_INITIAL_SILENCE, C_CALL_SIGNAL, C_LISTEN, C_TE_SILENCE, C_SEND_CM, C_SEND_CJ,
+    C_START, C_INITIAL_SILENCE, C_CALL_SIGNAL, C_LISTEN, C_TE_SILENCE, C_SEND_CM, C_SEND_CJ,
     C_POST_CJ_SILENCE,
     /* answerer, spec §5.3 */
-    A_INITIAL_SILENCE, A_SEND_ANSAM, A_SEND_JM, A_POST_CJ_SILENCE, A_NO_CM_SILENCE,
+    A_CONNECT, A_INITIAL_SILENCE, A_SEND_ANSAM, A_SEND_JM, A_POST_CJ_SILENCE, A_NO_CM_SILENCE,
     /* both */
     S_DONE, S_FAILED,
 } v8_state;
 
 static const char *const state_names[] = {
-    [C_INITIAL_SILENCE] = "C1 INITIAL_SILENCE", [C_CALL_SIGNAL] = "C2 CALL_SIGNAL",
+    [C_START] = "C0 START", [C_INITIAL_SILENCE] = "C1 INITIAL_SILENCE", [C_CALL_SIGNAL] = "C2 CALL_SIGNAL",
     [C_LISTEN] = "C2' LISTEN", [C_TE_SILENCE] = "C3 TE_SILENCE", [C_SEND_CM] = "C4 SEND_CM",
     [C_SEND_CJ] = "C5 SEND_CJ", [C_POST_CJ_SILENCE] = "C6 POST_CJ_SILENCE",
-    [A_INITIAL_SILENCE] = "A1 INITIAL_SILENCE", [A_SEND_ANSAM] = "A2 SEND_ANSAM",
+    [A_CONNECT] = "A0 CONNECT", [A_INITIAL_SILENCE] = "A1 INITIAL_SILENCE", [A_SEND_ANSAM] = "A2 SEND_ANSAM",
     [A_SEND_JM] = "A3 SEND_JM", [A_POST_CJ_SILENCE] = "A4 POST_CJ_SILENCE",
     [A_NO_CM_SILENCE] = "A2' NO_CM_SILENCE", [S_DONE] = "DONE", [S_FAILED] = "FAILED",
 };
@@ -514,8 +514,11 @@ void hs_v8_reset(hs_v8 *v)
     v->njm = v->nci = 0;
     v->have_jm = 0;
     v->ncm = v->caller ? hs_v8msg_build_cm(v->c.modes, v->c.lapm, v->cm, sizeof v->cm) : 0;
-    v->state = v->caller ? C_INITIAL_SILENCE : A_INITIAL_SILENCE;
-    go(v, v->state, HS_MS(v->caller ? v->c.caller_silence_ms : v->c.answer_silence_ms), "start");
+    /* C0 -> C1 when the line is connected, A0 -> A1 on going off-hook: both at sample 0. */
+    v->state = v->caller ? C_START : A_CONNECT;
+    go(v, v->caller ? C_INITIAL_SILENCE : A_INITIAL_SILENCE,
+       HS_MS(v->caller ? v->c.caller_silence_ms : v->c.answer_silence_ms),
+       v->caller ? "line connected" : "off-hook");
 }
 
 void hs_v8_destroy(hs_v8 *v)

@@ -110,11 +110,17 @@ static void summarize(const hs_run_result *r, ev_format fmt, const hs_sim_config
             fprintf(out, "handshake: %s negotiated; both endpoints done at %.3f s\n",
                     r->mode ? r->mode : "?", secs(r->end_sample));
         break;
-    case HS_RUN_FAILED:
-        hs_cli_error("%s failed at %.2f s (%s): %s; try --trace", r->failed_phase,
-                     secs(r->failed_at), endpoint_name(r->failed_endpoint),
-                     r->reason ? r->reason : "no reason given");
+    case HS_RUN_FAILED: {
+        int first = r->failed_endpoint, other = !first;
+        char also[160] = "";
+        if (r->ep[other].failed && r->ep[other].reason)
+            snprintf(also, sizeof also, "; %s (at %.2f s): %s", endpoint_name(other),
+                     secs(r->ep[other].at), r->ep[other].reason);
+        hs_cli_error("%s failed at %.2f s: %s: %s%s; try --trace", r->failed_phase,
+                     secs(r->failed_at), endpoint_name(first),
+                     r->reason ? r->reason : "no reason", also);
         break;
+    }
     case HS_RUN_TIMEOUT:
         hs_cli_error("no result after %.1f s of simulated time (%s still in %s); "
                      "raise --max-seconds or try --trace",

@@ -11,6 +11,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    { "sim",     hs_cmd_sim,     "caller + answerer over a simulated line: timeline, WAV, labels" },
     { "analyze", hs_cmd_analyze, "find the handshake signals in a recording" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

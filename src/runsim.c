@@ -68,13 +68,18 @@ hs_run_status hs_run_sim(const hs_sim_config *cfg, const hs_run_opts *o, hs_sim_
                 const char *name = field_str(&ev, "name");
                 if (name) phase[src] = name;
             }
-            if (ev.type == HS_EV_RESULT && r->failed_endpoint < 0) {
-                const char *reason = field_str(&ev, "reason");
-                if (reason) {
+            const char *reason = ev.type == HS_EV_RESULT ? field_str(&ev, "reason") : NULL;
+            if (reason && !r->ep[src].failed) {
+                const char *in = field_str(&ev, "phase");
+                r->ep[src].failed = 1;
+                r->ep[src].at = ev.sample;
+                r->ep[src].reason = reason;
+                r->ep[src].phase = in ? in : phase[src] ? phase[src] : "start-up";
+                if (r->failed_endpoint < 0) {
                     r->failed_endpoint = src;
                     r->failed_at = ev.sample;
                     r->reason = reason;
-                    r->failed_phase = phase[src];
+                    r->failed_phase = r->ep[src].phase;
                 }
             }
             for (hs_sim_sink *k = sinks; k; k = k->next)

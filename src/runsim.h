@@ -47,7 +47,11 @@ typedef struct {
     const char   *failed_phase;
     uint64_t      failed_at;
     const char   *reason;
-    uint64_t      events_dropped;
+    struct {                         /* each endpoint's own failure, if any */
+        int         failed;
+        uint64_t    at;
+        const char *phase, *reason;
+    } ep[2];                         /* [HS_SRC_CALLER], [HS_SRC_ANSWERER] */
     char          message[256];      /* HS_RUN_ERROR: what went wrong */
 } hs_run_result;
 
