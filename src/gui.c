@@ -197,6 +197,7 @@ int hs_gui_open(const hs_gui_options *o, hs_gui **out, char *err, size_t errlen)
     sc.db_min = o->db_min;
     sc.db_max = o->db_max;
     sc.history_cols = 4096;
+    sc.smooth = 1;
     int cols_needed = (int)(64.0 * HS_RATE / o->spec.hop) + 2;   /* up to 64 s visible */
     if (cols_needed < sc.history_cols) sc.history_cols = cols_needed;
     SDL_RendererInfo ri;

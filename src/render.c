@@ -443,6 +443,7 @@ int hs_scene_create(const hs_scene_config *c, SDL_Renderer *r, hs_scene **out, c
         hs_scene_destroy(s);
         return -1;
     }
+    SDL_SetTextureScaleMode(s->tex, c->smooth ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
     SDL_UpdateTexture(s->tex, NULL, s->pix, c->history_cols * (int)sizeof *s->pix);
     *out = s;
     return 0;

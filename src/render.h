@@ -74,6 +74,8 @@ typedef struct {
     float  db_min, db_max;     /* colour map range, dBm0 per bin (-80, -10) */
     int    history_cols;       /* rows kept (circular), e.g. 4096 = 32 s at hop 64 */
     float  font_scale;         /* 1.0; 2.0 on a HiDPI screen */
+    int    smooth;             /* 1: interpolate bins when stretched (live view); 0: exact
+                                  blocks, one per bin and hop (PNG: smaller file, no blur) */
     const char *assets_dir;    /* NULL: $HS_ASSETS, else the build's assets/ */
     const char *font_path;     /* NULL: DejaVu Sans (fonts-dejavu-core), else fc-match */
 } hs_scene_config;
