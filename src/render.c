@@ -648,6 +648,18 @@ static double nice_step(double span, double min_steps_px, double px)
     return 60;
 }
 
+/* Shortens txt (in place, at a UTF-8 boundary) with a trailing "..." until it fits maxw. */
+static void fit(hs_scene *s, char *txt, int font, int maxw)
+{
+    size_t n = strlen(txt);
+    if (text_w(s, txt, font) <= maxw) return;
+    while (n > 0) {
+        do n--; while (n > 0 && ((unsigned char)txt[n] & 0xc0) == 0x80);
+        memcpy(txt + n, "...", 4);
+        if (text_w(s, txt, font) <= maxw) return;
+    }
+}
+
 /* "1.5 s", "2 s", "0.25 s": up to 2 decimals, no trailing zeros, never "-0". */
 static void fmt_seconds(char *buf, size_t n, double t)
 {
@@ -750,6 +762,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             s->det_row[i] = -1;
             if (!it->detail[0]) continue;
             snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
+            fit(s, buf, F_SMALL, w - 2 * pad);
             int tw = text_w(s, buf, F_SMALL);
             double t0 = (double)it->start / HS_RATE;
             int x = L.plot_x + (int)lround((t0 - L.t_left_s) * L.plot_w / (L.t_right_s - L.t_left_s));
@@ -920,6 +933,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             if (!it->detail[0] || s->det_row[i] < 0) continue;
             double t0 = (double)it->start / HS_RATE;
             snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
+            fit(s, buf, F_SMALL, w - 2 * pad);
             int x = s->det_x[i];
             int y = by + s->det_row[i] * rowh;
             int xs = TX(t0);
