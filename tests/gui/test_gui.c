@@ -234,8 +234,9 @@ typedef struct {
     hs_av_source inner;
     uint64_t     n;
     double       at_s[4];
-    SDL_Keycode  key[4];
+    SDL_Keycode  key[4];           /* 0: a mouse move to (mouse_x, mouse_y) instead */
     int          nkeys, next;
+    int          mouse_x, mouse_y;
 } key_source;
 
 static size_t key_step(void *ctx, size_t n, float *a, float *b)
@@ -244,8 +245,15 @@ static size_t key_step(void *ctx, size_t n, float *a, float *b)
     while (k->next < k->nkeys && (double)k->n >= k->at_s[k->next] * HS_RATE) {
         SDL_Event e;
         memset(&e, 0, sizeof e);
-        e.type = SDL_KEYDOWN;
-        e.key.keysym.sym = k->key[k->next++];
+        if (k->key[k->next]) {
+            e.type = SDL_KEYDOWN;
+            e.key.keysym.sym = k->key[k->next];
+        } else {
+            e.type = SDL_MOUSEMOTION;
+            e.motion.x = k->mouse_x;
+            e.motion.y = k->mouse_y;
+        }
+        k->next++;
         SDL_PushEvent(&e);
     }
     size_t got = k->inner.step(k->inner.ctx, n, a, b);
@@ -260,8 +268,8 @@ static int key_poll(void *ctx, hs_event *ev)
 }
 
 /* Runs the synthetic handshake with keys pressed at engine times; returns the report. */
-static int run_keys(const double *at, const SDL_Keycode *keys, int n, double exit_after,
-                    const char *shot, hs_gui_report *rep)
+static int run_keys_mouse(const double *at, const SDL_Keycode *keys, int n, double exit_after,
+                          const char *shot, int mx, int my, hs_gui_report *rep)
 {
     headless();
     gui_synth *syn = gui_synth_create(8.0);
@@ -273,6 +281,8 @@ static int run_keys(const double *at, const SDL_Keycode *keys, int n, double exi
         k.key[i] = keys[i];
     }
     k.nkeys = n;
+    k.mouse_x = mx;
+    k.mouse_y = my;
     hs_av_source src = { &k, key_step, key_poll };
     hs_gui_options o = hs_gui_options_default();
     o.exit_after_s = exit_after;
@@ -284,6 +294,44 @@ static int run_keys(const double *at, const SDL_Keycode *keys, int n, double exi
     printf("exit after %.2f s wall, engine at %.3f s, %d frames\n", rep->wall_s,
            (double)rep->now / HS_RATE, rep->frames);
     return rc;
+}
+
+static int run_keys(const double *at, const SDL_Keycode *keys, int n, double exit_after,
+                    const char *shot, hs_gui_report *rep)
+{
+    return run_keys_mouse(at, keys, n, exit_after, shot, -1, -1, rep);
+}
+
+/* Hovering the CM band (caller lane, t = 2.0 s) at 2.8 s, when JM is the current signal: the
+ * explanation line shows CM's (V.8 §7.3) instead of JM's, the band is outlined, and the side
+ * panel lists CM first. The lane's place comes from a first run's layout (same window size). */
+static int mouse_hover(void)
+{
+    hs_gui_report rep;
+    const double none[] = { 0 };
+    const SDL_Keycode nokey[] = { 0 };
+    run_keys(none, nokey, 0, 0.3, NULL, &rep);
+    hs_scene_layout L = rep.layout;
+    hs_gui_report_free(&rep);
+    L.t_left_s = 0.0;
+    L.t_right_s = 10.0;                                   /* the default span, from 0 */
+    int mx = x_of(&L, 2.0), my = L.lane_y[HS_SRC_CALLER] + L.lane_h / 2;
+    const double at[] = { 2.8 };
+    const SDL_Keycode k[] = { 0 };
+    hs_check_int("exit status", run_keys_mouse(at, k, 1, 3.0, NULL, mx, my, &rep), 0);
+    int cm_line = 0, jm_line = 0, first = -1;
+    for (int i = 0; i < rep.nitems; i++) {
+        const hs_dl_item *d = &rep.items[i];
+        if (d->kind == HS_DL_TEXT && strstr(d->text, "[V.8 §7.3]")) cm_line = 1;
+        if (d->kind == HS_DL_TEXT && strstr(d->text, "[V.8 §7.4]")) jm_line = 1;
+        if (first < 0 && d->kind == HS_DL_TEXT && strstr(d->text, " s  ") && strstr(d->text, "(caller)"))
+            first = i;
+    }
+    hs_check_true("explanation of the hovered CM shown", cm_line);
+    hs_check_true("explanation of the current JM not shown", !jm_line);
+    hs_check_true("side panel starts with CM", first >= 0 && strstr(rep.items[first].text, "CM") != NULL);
+    hs_gui_report_free(&rep);
+    return 0;
 }
 
 /* space at 0.5 s pauses: 1.5 s later the engine is still at 0.5 s, plus the reaction time
@@ -408,6 +456,7 @@ HS_TEST_MAIN(
     HS_CASE(window_sim),
     HS_CASE(window_sim_threaded),
     HS_CASE(sink_without_display),
+    HS_CASE(mouse_hover),
     HS_CASE(key_pause),
     HS_CASE(key_step_phase),
     HS_CASE(key_slow),
