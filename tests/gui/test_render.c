@@ -217,6 +217,8 @@ static int render_command(void)
     hs_check_int("FILE and --sim: usage", hs_cmd_render(5, a3), 2);
     char *a4[] = { "render", "/nonexistent/x.wav", "-o", path, NULL };
     hs_check_int("missing recording: file error", hs_cmd_render(4, a4), 3);
+    char *a7[] = { "render", "--sim", "-o", "/nonexistent/dir/x.png", NULL };
+    hs_check_int("unwritable output: file error", hs_cmd_render(4, a7), 3);
     char *a5[] = { "render", "--sim", "-o", path, "--fft", "256", "--hop", "300", NULL };
     hs_check_int("hop > fft: usage", hs_cmd_render(8, a5), 2);
     /* a recording of the sim (mono WAV) through the monitor */
