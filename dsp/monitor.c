@@ -94,7 +94,7 @@ static double ms(uint64_t samples) { return (double)samples * (1000.0 / HS_RATE)
 static void emit_tone(hs_monitor *m, const hs_ansdet_result *r, uint64_t end, int still_on)
 {
     const char *name;
-    int rev = r->reversals >= 2;   /* one isolated hit could be a click; a pattern needs two */
+    int rev = r->reversals >= 1;   /* as the modem names it (dsp/v8.c) */
     switch (r->state) {
     case HS_ANSDET_ANSAM: name = rev ? "ANSam/" : "ANSam"; break;
     case HS_ANSDET_ANS:   name = rev ? "ANS/" : "ANS"; break;

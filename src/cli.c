@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,23 @@ void hs_cli_error(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
 }
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = 1;
+    signal(sig, SIG_DFL);   /* a second Ctrl-C ends the program at once */
+}
+
+void hs_cli_catch_interrupts(void)
+{
+    interrupted = 0;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+}
+
+int hs_cli_interrupted(void) { return interrupted != 0; }
 
 void hs_args_init(hs_args *a, const char *cmd, int argc, char **argv)
 {
@@ -158,6 +176,30 @@ const char hs_line_options_help[] =
     "  --echo DB@MS    talker echo: level -100..0 dB at delay 0..2000 ms, or 'off'\n"
     "  --atten DB      line loss, 0..60 dB\n"
     "  --seed N        noise seed (same seed, same run)\n";
+
+void hs_line_options_print(FILE *f)
+{
+    hs_line_config d = hs_line_config_default();
+    static const char *const codec_names[] = { "none", "ulaw", "alaw" };
+    char snr[32], echo[48];
+    if (d.snr_db > 100.0) snprintf(snr, sizeof snr, "off");
+    else snprintf(snr, sizeof snr, "%g", d.snr_db);
+    if (d.echo_db <= -100.0) snprintf(echo, sizeof echo, "off");
+    else snprintf(echo, sizeof echo, "%g@%g", d.echo_db, d.echo_ms);
+    fprintf(f,
+            "line options (the simulated telephone line; default in brackets):\n"
+            "  --snr DB        noise: SNR in the 300-3400 Hz band, -10..60 dB, or 'off' [%s]\n"
+            "  --delay MS      one-way delay, 0..2000 ms [%g]\n"
+            "  --offset HZ     carrier frequency offset, -100..100 Hz [%g]\n"
+            "  --ppm PPM       sample clock offset, -1000..1000 ppm [%g]\n"
+            "  --codec C       G.711 stage: none, ulaw or alaw [%s]\n"
+            "  --echo DB@MS    talker echo: level -100..0 dB at delay 0..2000 ms, or 'off' [%s]\n"
+            "  --atten DB      line loss, 0..60 dB [%g]\n"
+            "  --seed N        noise seed: same seed, same run [%llu]\n",
+            snr, d.delay_ms, d.offset_hz, d.ppm,
+            (unsigned)d.codec < 3 ? codec_names[d.codec] : "?", echo, d.atten_db,
+            (unsigned long long)d.seed);
+}
 
 static int parse_echo(const char *s, hs_line_config *lc)
 {

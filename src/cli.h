@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "line.h"
 
@@ -62,7 +63,13 @@ int hs_parse_choice(const char *opt, const char *s, const char *const *choices, 
  * Returns 1 if the current argument was a line option (consumed, value stored), 0 if it is
  * not one, -1 on a bad value (message printed). */
 int hs_line_option(hs_args *a, hs_line_config *lc);
-extern const char hs_line_options_help[];
+extern const char hs_line_options_help[];   /* the help text */
+void hs_line_options_print(FILE *f);        /* the same, with the defaults of this build */
+
+/* Ctrl-C / SIGTERM: after hs_cli_catch_interrupts(), the first signal only sets a flag that
+ * the long loops poll (so that temporary files are cleaned up); a second one kills. */
+void hs_cli_catch_interrupts(void);
+int  hs_cli_interrupted(void);
 
 /* Program version (CMake's project version when built by CMake). */
 #ifndef HS_VERSION

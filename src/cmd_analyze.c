@@ -216,7 +216,14 @@ int hs_cmd_analyze(int argc, char **argv)
         }
     }
 
+    hs_cli_catch_interrupts();
     for (;;) {
+        if (hs_cli_interrupted()) {
+            hs_cli_error("analyze: interrupted after %.2f s of '%s'; no file written",
+                         (double)total / HS_RATE, path);
+            rc = HS_EXIT_FAIL;
+            goto done;
+        }
         long got = hs_audio_in_read(in, buf, block, err, sizeof err);
         if (got < 0) {
             hs_cli_error("%s", err);

@@ -32,8 +32,8 @@ static const char sim_help[] =
     "  --gui              show the live spectrogram window\n"
     "  --play             play the line through the sound card, in real time\n"
     "  --device NAME      sound device for --play\n"
-    "\n"
-    "%s"
+    "\n";
+static const char sim_help_end[] =
     "\n"
     "exit status: 0 handshake completed, 1 handshake failed, 2 usage error,\n"
     "             3 file or audio device problem\n";
@@ -46,6 +46,13 @@ typedef struct {
     hs_labels  *labels;
     int         oom;
 } print_sink;
+
+static int check_interrupt(void *user, const hs_sim_block *b)
+{
+    (void)user;
+    (void)b;
+    return hs_cli_interrupted();
+}
 
 static int print_event(void *user, const hs_event *ev)
 {
@@ -152,7 +159,9 @@ int hs_cmd_sim(int argc, char **argv)
     while (hs_args_more(&a)) {
         const char *arg = hs_args_cur(&a);
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            printf(sim_help, hs_line_options_help);
+            fputs(sim_help, stdout);
+            hs_line_options_print(stdout);
+            fputs(sim_help_end, stdout);
             return HS_EXIT_OK;
         }
         if ((r = hs_line_option(&a, &cfg.line))) {
@@ -191,6 +200,10 @@ int hs_cmd_sim(int argc, char **argv)
         } else {
             return hs_args_unknown(&a);
         }
+    }
+    if (wav_path && strcmp(wav_path, "-") == 0) {
+        hs_cli_error("sim: --wav -: a WAV file needs a seekable file, not standard output");
+        return HS_EXIT_USAGE;
     }
     if (mono && !wav_path && !play) {
         hs_cli_error("sim: --mono needs --wav FILE (or --play)");
@@ -253,6 +266,7 @@ int hs_cmd_sim(int argc, char **argv)
     }
     psink.user = &pr;
     psink.on_event = print_event;
+    psink.on_audio = check_interrupt;
     hs_sim_sink_append(&chain, &psink);
 
     hs_sim_hook_args ha = { &cfg, mono, device };
@@ -275,6 +289,7 @@ int hs_cmd_sim(int argc, char **argv)
         hs_sim_sink_append(&chain, asink);
     }
 
+    hs_cli_catch_interrupts();
     hs_run_opts o = hs_run_opts_default();
     hs_run_result res;
     hs_run_status st = hs_run_sim(&cfg, &o, chain, &res);
@@ -283,6 +298,12 @@ int hs_cmd_sim(int argc, char **argv)
     if (ws && ws->failed) {
         hs_cli_error("%s", ws->err);
         rc = HS_EXIT_FILE;
+        goto done;
+    }
+    if (hs_cli_interrupted()) {
+        /* the user stopped it: leave every output file as it was */
+        hs_cli_error("interrupted at %.2f s of simulated time; no file written", secs(res.end_sample));
+        rc = HS_EXIT_FAIL;
         goto done;
     }
     summarize(&res, (ev_format)fmt, &cfg);

@@ -312,6 +312,47 @@ static int labels_track(void)
     return 0;
 }
 
+/* A 4-wire recording where each side also hears the other 20 dB down (hybrid leakage):
+ * every signal must be reported once, on its own side's channel. */
+static int crosstalk_attribution(void)
+{
+    char sim[512], mix[512], args[1200];
+    hs_test_tmp_path("analyze_sim.wav", sim, sizeof sim);
+    hs_test_tmp_path("analyze_crosstalk.wav", mix, sizeof mix);
+    snprintf(args, sizeof args, "'%s' sim --events none --wav '%s' 2>/dev/null", hs_test_bin(), sim);
+    hs_check_int("sim", hs_test_run(args, NULL, 0), 0);
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *in = sf_open(sim, SFM_READ, &info);
+    hs_check_true("sim WAV", in != NULL && info.channels == 2);
+    if (!in || info.channels != 2) return 1;
+    float *x = malloc((size_t)info.frames * 2 * sizeof *x);
+    sf_readf_float(in, x, info.frames);
+    sf_close(in);
+    for (sf_count_t i = 0; i < info.frames; i++) {
+        float l = x[2 * i], r = x[2 * i + 1];
+        x[2 * i] = l + 0.1f * r;       /* -20 dB */
+        x[2 * i + 1] = r + 0.1f * l;
+    }
+    sf_count_t frames = info.frames;   /* sf_open for writing resets info.frames */
+    SNDFILE *o = sf_open(mix, SFM_WRITE, &info);
+    sf_writef_float(o, x, frames);
+    sf_close(o);
+    free(x);
+    snprintf(args, sizeof args, "'%s'", mix);
+    hs_check_int("exit status", analyze(args), 0);
+    struct { const char *tag; int want; } want[] = {
+        { "ch1       v8.cm", 1 }, { "ch2       v8.cm", 0 }, { "ch2       v8.jm", 1 }, { "ch1       v8.jm", 0 },
+        { "ch1       v8.cj", 1 }, { "ch2       v8.cj", 0 }, { "ch2       tone ANSam/", 1 }, { "ch1       tone", 0 },
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        int n = 0;
+        for (const char *p = out; (p = strstr(p, want[k].tag)); p++) n++;
+        hs_check_int(want[k].tag, n, want[k].want);
+    }
+    return 0;
+}
+
 HS_TEST_MAIN(
     HS_CASE(missing_file),
     HS_CASE(empty_file),
@@ -329,5 +370,6 @@ HS_TEST_MAIN(
     HS_CASE(ansam_48k_stereo),
     HS_CASE(calling_tone_json),
     HS_CASE(usage_errors),
-    HS_CASE(labels_track)
+    HS_CASE(labels_track),
+    HS_CASE(crosstalk_attribution)
 )
