@@ -409,6 +409,7 @@ int hs_gui_frame(hs_gui *g)
             g->mouse_x = g->mouse_y = -1;
     }
     if (g->o.exit_after_s > 0 && now - g->t_open >= g->o.exit_after_s) g->running = 0;
+    if (hs_cli_interrupted()) g->running = 0;            /* Ctrl-C / SIGTERM (src/cli.c) */
     if (!g->running) {
         atomic_store(&g->quit, 1);
         return 0;

@@ -710,8 +710,19 @@ static const hs_tl_item *current_item(const hs_scene *s)
     return NULL;
 }
 
-static void phase_line(hs_scene *s, const hs_tl_item *it, char *buf, size_t n)
+static void phase_line(hs_scene *s, const hs_tl_item *it, int outcome, char *buf, size_t n)
 {
+    /* after the last signal: the outcome (a result or CONNECT mark later than it) */
+    for (size_t i = s->nmarks; outcome && i-- > 0;) {
+        const hs_tl_mark *m = &s->marks[i];
+        if (m->sample > s->now || (strcmp(m->name, "result") != 0 && strcmp(m->name, "CONNECT") != 0))
+            continue;
+        if (!it || m->sample > it->start) {
+            snprintf(buf, n, "%s: %s", strcmp(m->name, "result") == 0 ? "Result" : "CONNECT", m->detail);
+            return;
+        }
+        break;
+    }
     const hs_phase_text *p = it ? hs_phase_lookup(s, it->name) : NULL;
     if (p) snprintf(buf, n, "%s  [%s]", p->text, p->clause);
     else if (it) snprintf(buf, n, "%s (%s)", it->name, it->source == HS_SRC_CALLER ? "caller" : "answerer");
@@ -919,7 +930,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s (%s)", i ? " \u2192 " : " ",
                                      s->items[i].name, s->items[i].source == HS_SRC_CALLER ? "caller" : "answerer");
     } else {
-        phase_line(s, hover ? hover : cur, buf, sizeof buf);
+        phase_line(s, hover ? hover : cur, !hover, buf, sizeof buf);
     }
     text(s, buf, left, pad + tth + pad / 2, F_NORMAL, hover ? src_color(hover->source) : C_DIM, 0,
          HS_DL_TEXT, 0, 0);
