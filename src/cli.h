@@ -83,5 +83,6 @@ int hs_cmd_devices(int argc, char **argv);    /* src/cmd_live.c */
 int hs_cmd_answer(int argc, char **argv);
 int hs_cmd_call(int argc, char **argv);
 int hs_cmd_loopback(int argc, char **argv);
+int hs_cmd_render(int argc, char **argv);     /* src/cmd_render.c */
 
 #endif

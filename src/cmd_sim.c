@@ -30,6 +30,7 @@ static const char sim_help[] =
     "  --stop-after P     stop after v8, phase2, phase3 or connect (default: connect)\n"
     "  --max-seconds S    give up after S seconds of simulated time (default 60)\n"
     "  --gui              show the live spectrogram window\n"
+    "  --exit-after S     with --gui: close the window after S seconds\n"
     "  --play             play the line through the sound card, in real time\n"
     "  --play-until-data  like --play, but the speaker falls silent when the start-up ends (ATM1)\n"
     "  --device NAME      sound device for --play\n"
@@ -154,6 +155,7 @@ int hs_cmd_sim(int argc, char **argv)
     hs_sim_config cfg = hs_sim_config_default();
     const char *wav_path = NULL, *labels_path = NULL, *device = NULL;
     int mono = 0, trace = 0, ci = 0, gui = 0, play = 0, until_data = 0, fmt = FMT_TEXT, r;
+    double exit_after_s = 0;
 
     hs_args a;
     hs_args_init(&a, "sim", argc, argv);
@@ -185,6 +187,9 @@ int hs_cmd_sim(int argc, char **argv)
             cfg.caller.stop_after = cfg.answerer.stop_after = stop_value[s];
         } else if ((r = hs_args_opt(&a, "--max-seconds"))) {
             if (r < 0 || hs_parse_double("--max-seconds", a.val, 0.1, 3600, "s", &cfg.max_s) < 0)
+                return HS_EXIT_USAGE;
+        } else if ((r = hs_args_opt(&a, "--exit-after"))) {
+            if (r < 0 || hs_parse_double("--exit-after", a.val, 0.1, 86400, "s", &exit_after_s) < 0)
                 return HS_EXIT_USAGE;
         } else if ((r = hs_args_opt(&a, "--device"))) {
             if (r < 0) return HS_EXIT_USAGE;
@@ -271,7 +276,7 @@ int hs_cmd_sim(int argc, char **argv)
     psink.on_audio = check_interrupt;
     hs_sim_sink_append(&chain, &psink);
 
-    hs_sim_hook_args ha = { &cfg, mono, device, until_data };
+    hs_sim_hook_args ha = { &cfg, mono, device, until_data, exit_after_s };
     if (gui) {
         int e = hs_gui_sim_sink_create(&ha, &gsink, err, sizeof err);
         if (e) {

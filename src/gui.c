@@ -545,7 +545,7 @@ int hs_gui_sim_sink_open(const hs_gui_options *o, hs_sim_sink **out, char *err, 
 int hs_gui_sim_sink_create(const hs_sim_hook_args *a, hs_sim_sink **out, char *err, size_t errlen)
 {
     hs_gui_options o = hs_gui_options_default();
-    (void)a;   /* --exit-after needs a field in hs_sim_hook_args: o.exit_after_s = a->exit_after_s */
+    o.exit_after_s = a->exit_after_s;
     if (!hs_gui_display_available()) {
         *out = NULL;
         snprintf(err, errlen, "--gui: no display (DISPLAY is not set); use 'handshake render --sim -o FILE.png' for a picture");

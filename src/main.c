@@ -17,6 +17,7 @@ static const command commands[] = {
     { "call",    hs_cmd_call,    "place a call on a sound device (one live modem)" },
     { "loopback",hs_cmd_loopback,"two live modems connected through a JACK loopback" },
     { "devices", hs_cmd_devices, "list the sound devices" },
+    { "render",  hs_cmd_render,  "annotated spectrogram PNG of a whole handshake" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
