@@ -98,15 +98,29 @@ void hs_echocan_process(hs_echocan *ec, const float *tx, const float *rx, float 
         if (ec->en < 0.0) ec->en = 0.0;
         if (ec->ef < 0.0) ec->ef = 0.0;
         const float *hn = ec->h + ec->pos, *hf = ec->h + ec->pos + D;
-        float est = 0.0f;
-        for (int k = 0; k < nn; k++) est += ec->wn[k] * hn[k];
-        for (int k = 0; k < nf; k++) est += ec->wf[k] * hf[k];
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;   /* four partial sums */
+        int k = 0;
+        for (; k + 4 <= nn; k += 4) {
+            s0 += ec->wn[k] * hn[k];
+            s1 += ec->wn[k + 1] * hn[k + 1];
+            s2 += ec->wn[k + 2] * hn[k + 2];
+            s3 += ec->wn[k + 3] * hn[k + 3];
+        }
+        for (; k < nn; k++) s0 += ec->wn[k] * hn[k];
+        for (k = 0; k + 4 <= nf; k += 4) {
+            s0 += ec->wf[k] * hf[k];
+            s1 += ec->wf[k + 1] * hf[k + 1];
+            s2 += ec->wf[k + 2] * hf[k + 2];
+            s3 += ec->wf[k + 3] * hf[k + 3];
+        }
+        for (; k < nf; k++) s0 += ec->wf[k] * hf[k];
+        float est = (s0 + s1) + (s2 + s3);
         float r = rx ? rx[i] : 0.0f;
         float e = r - est;
         if (ec->adapt) {
             float g = ec->mu * e / (float)(ec->en + ec->ef + 1e-9);
-            for (int k = 0; k < nn; k++) ec->wn[k] += g * hn[k];
-            for (int k = 0; k < nf; k++) ec->wf[k] += g * hf[k];
+            for (k = 0; k < nn; k++) ec->wn[k] += g * hn[k];
+            for (k = 0; k < nf; k++) ec->wf[k] += g * hf[k];
         }
         ec->p_in += ((double)r * (double)r - ec->p_in) / PAVG;
         ec->p_out += ((double)e * (double)e - ec->p_out) / PAVG;

@@ -29,8 +29,10 @@ struct hs_qamrx {
     /* front end */
     uint64_t n;                    /* samples consumed */
     double   agc_gain, pin;        /* gain, input power estimate */
-    double   theta, dfc;           /* NCO phase (rad), carrier correction (Hz) */
-    float complex zb[ZBUF];
+    double   nco_re, nco_im;       /* NCO phasor e^{-j theta} */
+    double   step_re, step_im;     /* its rotation per sample */
+    double   dfc;                  /* carrier correction (Hz) */
+    float complex zb[2 * ZBUF];    /* baseband history, mirrored */
     double   t_next;               /* next T/2 instant, in samples */
     int      half;                 /* which half of the symbol the next output is */
     double   rate_corr, tim_int;   /* timing loop: proportional + integral rate */
@@ -138,13 +140,22 @@ hs_err hs_qamrx_create(const hs_qamrx_config *c, hs_qamrx **out)
     return HS_OK;
 }
 
+static void set_nco(hs_qamrx *rx)
+{
+    double w = 2.0 * HS_PI * (rx->fc + rx->dfc) / HS_RATE;
+    rx->step_re = cos(w);
+    rx->step_im = -sin(w);
+}
+
 void hs_qamrx_reset(hs_qamrx *rx)
 {
     rx->n = 0;
     rx->agc_gain = 1.0;
     rx->pin = 0.0;
-    rx->theta = 0.0;
+    rx->nco_re = 1.0;
+    rx->nco_im = 0.0;
     rx->dfc = 0.0;
+    set_nco(rx);
     memset(rx->zb, 0, sizeof rx->zb);
     rx->t_next = 2.0 * rx->Lh;
     rx->half = 0;
@@ -220,12 +231,24 @@ static float complex reference(hs_qamrx *rx)
 static void equalize(hs_qamrx *rx)
 {
     const float complex *x = rx->dl + rx->dpos;
-    float complex y = 0.0f;
-    float pn = 1e-6f;
-    for (int k = 0; k < rx->ntaps; k++) {
-        y += rx->w[k] * x[k];
-        pn += crealf(x[k]) * crealf(x[k]) + cimagf(x[k]) * cimagf(x[k]);
+    const float *xf = (const float *)x;
+    float *wf = (float *)rx->w;
+    const int n = rx->ntaps;
+    /* y = sum w_k x_k; yd = sum w_k (x_{k-1} - x_{k+1}), k = 1..n-2 (timing gradient below) */
+    float yr = 0.0f, yi = 0.0f, pn = 1e-6f, dr = 0.0f, di = 0.0f;
+    for (int k = 0; k < n; k++) {
+        float xr = xf[2 * k], xi = xf[2 * k + 1], wr = wf[2 * k], wi = wf[2 * k + 1];
+        yr += wr * xr - wi * xi;
+        yi += wr * xi + wi * xr;
+        pn += xr * xr + xi * xi;
     }
+    for (int k = 1; k < n - 1; k++) {
+        float xr = xf[2 * k - 2] - xf[2 * k + 2], xi = xf[2 * k - 1] - xf[2 * k + 3];
+        float wr = wf[2 * k], wi = wf[2 * k + 1];
+        dr += wr * xr - wi * xi;
+        di += wr * xi + wi * xr;
+    }
+    float complex y = yr + yi * I, yd = dr + di * I;
     float complex rot = (float)cos(rx->phi) - (float)sin(rx->phi) * I;
     float complex q = y * rot;
     float complex d;
@@ -240,10 +263,15 @@ static void equalize(hs_qamrx *rx)
             rx->ntrain = 1000000;   /* LMS from here on with the tracking step */
         }
     }
-    /* NLMS step, geared down as training proceeds [eng] */
-    float mu = t < 1000000 ? 0.05f : 0.01f;  /* NLMS step: before / after the second LS [eng] */
+    /* NLMS step: before / after the second least-squares solution [eng] */
+    float mu = t < 1000000 ? 0.05f : 0.01f;
     float complex g = mu * e * conjf(rot) / pn;
-    for (int k = 0; k < rx->ntaps; k++) rx->w[k] += g * conjf(x[k]);
+    float gr = crealf(g), gi = cimagf(g);
+    for (int k = 0; k < n; k++) {                 /* w_k += g conj(x_k) */
+        float xr = xf[2 * k], xi = xf[2 * k + 1];
+        wf[2 * k] += gr * xr + gi * xi;
+        wf[2 * k + 1] += gi * xr - gr * xi;
+    }
     /* carrier phase loop, second order */
     float dd = crealf(d) * crealf(d) + cimagf(d) * cimagf(d);
     if (dd > 1e-6f) {
@@ -260,8 +288,6 @@ static void equalize(hs_qamrx *rx)
      * Sampling late by delta gives e ~ -delta dq/dt, so ted = 2 Re{e* dq/dt} ~ -2 delta |dq/dt|^2
      * (|dq/dt|^2 ~ 3 per T^2 for unit power): a second-order loop moves the instants by
      * kp ted per symbol and integrates the rate (ki), which is the clock offset. */
-    float complex yd = 0.0f;
-    for (int k = 1; k < rx->ntaps - 1; k++) yd += rx->w[k] * (x[k - 1] - x[k + 1]);
     double ted = 2.0 * (double)crealf(conjf(e) * yd * rot);
     if (ted > 1.0) ted = 1.0;
     if (ted < -1.0) ted = -1.0;
@@ -367,6 +393,7 @@ static void symbol(hs_qamrx *rx)
         if (rx->s_count >= 8 && proj < 0.0) {
             rx->sbar_sample = rx->n;
             rx->dfc = carg(ref) / 2.0 * rx->S / (2.0 * HS_PI);   /* rotation per symbol -> Hz */
+            set_nco(rx);
             rx->agc_gain *= sqrt(0.5 / (rx->pin > 1e-20 ? rx->pin : 1e-20));
             rx->m = 0;
             rx->nalign = 0;
@@ -424,15 +451,18 @@ static void symbol(hs_qamrx *rx)
 void hs_qamrx_process(hs_qamrx *rx, const float *in, size_t n)
 {
     const int L2 = 2 * rx->Lh;
-    const double w0 = 2.0 * HS_PI / HS_RATE;
     for (size_t j = 0; j < n; j++) {
         double x = (double)in[j];
         rx->pin += (x * x - rx->pin) / 128.0;
         x *= 2.0 * rx->agc_gain;
-        float complex z = (float)(x * cos(rx->theta)) - (float)(x * sin(rx->theta)) * I;
-        rx->theta += w0 * (rx->fc + rx->dfc);
-        if (rx->theta > HS_PI) rx->theta -= 2.0 * HS_PI;
+        float complex z = (float)(x * rx->nco_re) + (float)(x * rx->nco_im) * I;
+        double nr = rx->nco_re * rx->step_re - rx->nco_im * rx->step_im;
+        double ni = rx->nco_re * rx->step_im + rx->nco_im * rx->step_re;
+        double k = 1.5 - 0.5 * (nr * nr + ni * ni);      /* keep |phasor| = 1 */
+        rx->nco_re = nr * k;
+        rx->nco_im = ni * k;
         rx->zb[rx->n & (ZBUF - 1)] = z;
+        rx->zb[(rx->n & (ZBUF - 1)) + ZBUF] = z;
         /* T/2 outputs whose filter window is complete */
         while ((double)rx->n >= floor(rx->t_next) + rx->Lh) {
             double fl = floor(rx->t_next);
@@ -440,9 +470,14 @@ void hs_qamrx_process(hs_qamrx *rx, const float *in, size_t n)
             int64_t mf = (int64_t)fl;
             if (p == IP_PHASES) { p = 0; mf++; }
             const float *c = rx->ip + p * L2;
-            float complex acc = 0.0f;
             int64_t m0 = mf - rx->Lh + 1;
-            for (int i = 0; i < L2; i++) acc += c[i] * rx->zb[(uint64_t)(m0 + i) & (ZBUF - 1)];
+            const float *zf = (const float *)(rx->zb + ((uint64_t)m0 & (ZBUF - 1)));
+            float ar = 0.0f, ai = 0.0f;
+            for (int i = 0; i < L2; i++) {
+                ar += c[i] * zf[2 * i];
+                ai += c[i] * zf[2 * i + 1];
+            }
+            float complex acc = ar + ai * I;
             rx->dpos = rx->dpos == 0 ? rx->ntaps - 1 : rx->dpos - 1;
             rx->dl[rx->dpos] = acc;
             rx->dl[rx->dpos + rx->ntaps] = acc;

@@ -38,14 +38,10 @@ float complex hs_v34_slice(float complex y, int points, int *label, int *q)
         x = re < 0.0f ? -1 : 1;
         yy = im < 0.0f ? -1 : 1;
     }
-    /* find (label, q): the quadrant gives q, the magnitudes give the label */
-    int lab = 0, qq = 0;
-    for (int l = 0; l < (points == 16 ? 4 : 1); l++)
-        for (int r = 0; r < 4; r++) {
-            int px, py;
-            hs_v34_point(l, r, &px, &py);
-            if (px == x && py == yy) { lab = l; qq = r; }
-        }
+    /* (label, q) of the grid point: label * 4 + q, indexed by (x, y) = -3, -1, 1, 3 (§5.2) */
+    static const uint8_t lq[4][4] = { { 12, 9, 4, 13 }, { 7, 2, 3, 10 }, { 8, 1, 0, 5 }, { 15, 6, 11, 14 } };
+    int v = lq[(x + 3) / 2][(yy + 3) / 2];
+    int lab = v >> 2, qq = v & 3;
     if (label) *label = lab;
     if (q) *q = qq;
     return (float)x * k + (float)yy * k * I;
