@@ -10,8 +10,10 @@
  * attenuation. It does not follow the actual signal, so silence stays noisy.
  *
  * Deterministic: noise comes from a PRNG seeded by `seed`, state inside the object.
- * Minimum one-way delay is 1 sample. Processing is sample by sample, so any block size
- * gives identical output. */
+ * Minimum one-way delay is 1 sample; the band filter (also used for a frequency offset) and
+ * the clock-offset interpolator count towards the delay, so with them the minimum is
+ * larger (8 ms with the filter): hs_line_get_delay_samples() says what was applied.
+ * Processing is sample by sample, so any block size gives identical output. */
 #ifndef HS_LINE_H
 #define HS_LINE_H
 
@@ -23,7 +25,8 @@ typedef struct {
     double   snr_db;          /* noise; > 100 means no noise */
     double   delay_ms;        /* one way, >= 0 (at least 1 sample is always applied) */
     double   offset_hz;       /* carrier frequency offset (frequency shift of the band) */
-    double   ppm;             /* receive clock vs transmit clock, parts per million */
+    double   ppm;             /* B's sample clock vs A's, parts per million: A->B sees its
+                                 receive clock fast by ppm, B->A slow by as much */
     hs_codec codec;
     double   echo_db;         /* echo level relative to the talker's own signal; <= -100: none */
     double   echo_ms;         /* echo delay */
@@ -45,5 +48,14 @@ void   hs_line_destroy(hs_line *l);
 void   hs_line_process(hs_line *l, const float *a_tx, const float *b_tx,
                        float *to_b, float *to_a, size_t n);
 size_t hs_line_get_delay_samples(const hs_line *l);   /* one-way delay actually applied */
+
+/* Split form of hs_line_process, for a runner whose endpoints react to what they receive
+ * (dsp/sim.c): hs_line_output gives the next n received samples, then hs_line_input takes
+ * the n samples both ends sent at the same instants. That is exact while n <= the lookahead
+ * (the shortest path from a transmitter to any receiver, >= 1 sample): what arrives within
+ * that span was sent before it began. Output then input equals hs_line_process. */
+size_t hs_line_get_lookahead(const hs_line *l);
+void   hs_line_output(hs_line *l, float *to_b, float *to_a, size_t n);
+void   hs_line_input(hs_line *l, const float *a_tx, const float *b_tx, size_t n);
 
 #endif

@@ -1,0 +1,299 @@
+/* dsp/fsk.c: V.21 FSK transmitter and non-coherent receiver. See fsk.h. */
+#include "fsk.h"
+#include "level.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+hs_fsk_config hs_fsk_config_v21(int channel)
+{
+    hs_fsk_config c;
+    c.sample_rate = HS_RATE;
+    /* spec/v8.md §2: the lower tone is binary 1 in both channels. */
+    c.mark_hz = channel == 2 ? 1650.0f : 980.0f;
+    c.space_hz = channel == 2 ? 1850.0f : 1180.0f;
+    c.baud = 300.0f;
+    c.level_dbm0 = -13.0f;
+    return c;
+}
+
+const char *hs_fsk_config_problem(const hs_fsk_config *c)
+{
+    if (!c) return "config is NULL";
+    if (c->sample_rate < 4000 || c->sample_rate > 192000) return "sample_rate must be 4000..192000 Hz";
+    float nyq = (float)c->sample_rate / 2.0f;
+    if (!(c->mark_hz > 0.0f && c->mark_hz < nyq)) return "mark_hz must be above 0 and below sample_rate/2";
+    if (!(c->space_hz > 0.0f && c->space_hz < nyq)) return "space_hz must be above 0 and below sample_rate/2";
+    if (fabsf(c->mark_hz - c->space_hz) < 10.0f) return "mark_hz and space_hz must differ by at least 10 Hz";
+    if (!(c->baud >= 10.0f && c->baud <= (float)c->sample_rate / 8.0f)) return "baud must be 10..sample_rate/8";
+    if (!(c->level_dbm0 >= -60.0f && c->level_dbm0 <= 3.0f)) return "level_dbm0 must be -60..+3 dBm0";
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ transmitter */
+
+struct hs_fsk_tx {
+    hs_fsk_config c;
+    double   amp;        /* peak */
+    double   dph_mark, dph_space;
+    double   phase;      /* radians, kept in [0, 2pi) */
+    double   clock;      /* fractional bit clock: += baud per sample, boundary at >= rate */
+    int      bit;        /* bit being sent */
+    int      idle;
+    uint64_t sent;
+};
+
+hs_err hs_fsk_tx_create(const hs_fsk_config *c, hs_fsk_tx **out)
+{
+    *out = NULL;
+    if (hs_fsk_config_problem(c)) return HS_EINVAL;
+    hs_fsk_tx *t = calloc(1, sizeof *t);
+    if (!t) return HS_ENOMEM;
+    t->c = *c;
+    t->amp = hs_dbm0_to_peak(c->level_dbm0);
+    t->dph_mark = 2.0 * HS_PI * (double)c->mark_hz / c->sample_rate;
+    t->dph_space = 2.0 * HS_PI * (double)c->space_hz / c->sample_rate;
+    hs_fsk_tx_reset(t);
+    *out = t;
+    return HS_OK;
+}
+
+void hs_fsk_tx_reset(hs_fsk_tx *t)
+{
+    t->phase = 0.0;
+    t->clock = (double)t->c.sample_rate;   /* first sample starts a bit */
+    t->bit = 1;
+    t->idle = 1;
+    t->sent = 0;
+}
+
+void hs_fsk_tx_destroy(hs_fsk_tx *t) { free(t); }
+
+void hs_fsk_tx_process(hs_fsk_tx *t, hs_bitq *q, float *out, size_t n)
+{
+    const double rate = (double)t->c.sample_rate;
+    for (size_t i = 0; i < n; i++) {
+        if (t->clock >= rate) {
+            t->clock -= rate;
+            int b = q ? hs_bitq_pop(q) : -1;
+            if (b < 0) {
+                t->bit = 1;
+                t->idle = 1;
+            } else {
+                t->bit = b;
+                t->idle = 0;
+                t->sent++;
+            }
+        }
+        out[i] = (float)(t->amp * sin(t->phase));
+        t->phase += t->bit ? t->dph_mark : t->dph_space;
+        if (t->phase >= 2.0 * HS_PI) t->phase -= 2.0 * HS_PI;
+        t->clock += (double)t->c.baud;
+    }
+}
+
+int hs_fsk_tx_idle(const hs_fsk_tx *t) { return t->idle; }
+uint64_t hs_fsk_tx_bits_sent(const hs_fsk_tx *t) { return t->sent; }
+
+/* ------------------------------------------------------------------ receiver */
+
+/* Band-pass: windowed-sinc (Blackman) FIR, pass = centre +- (deviation + 140 Hz).
+ * 241 taps at 8 kHz: transition width ~5.5*fs/N = 183 Hz, stop-band >= 74 dB, so for
+ * channel 2 (cut-off 1990 Hz) ANSam at 2100 Hz is in the stop band. */
+#define FIR_TAPS_8K 241
+#define BP_MARGIN_HZ 140.0
+
+/* Timing loop gain: fraction of the measured phase error corrected at each edge. 1 would be
+ * a pure UART re-phase; 0.5 keeps a noise-made edge from throwing the clock by more than a
+ * quarter bit, and still locks within 3 edges. */
+#define TIMING_GAIN 0.5
+/* Edge hysteresis on the normalised decision variable (|Cm|^2-|Cs|^2)/(|Cm|^2+|Cs|^2): an
+ * edge counts only once the variable has gone past +-EDGE_HYST; its time is the last zero
+ * crossing before that. Noise wiggles around zero inside a bit do not move the clock. */
+#define EDGE_HYST 0.4
+/* A gap of more than this many bits between edges means the clock may be anywhere. */
+#define IDLE_BITS 9.5
+#define DECIDE_LAG 16
+#define DHIST 64   /* power of two > DECIDE_LAG + one bit */
+
+struct hs_fsk_rx {
+    hs_fsk_config c;
+    int      ntaps;
+    float   *taps;
+    float   *hist;      /* 2*ntaps: each sample written twice so a window is contiguous */
+    int      hpos;
+    int      nwin;      /* correlation window = one bit, rounded */
+    float   *win;       /* 4 * nwin: mark I/Q, space I/Q products */
+    int      wpos;
+    double   sm_i, sm_q, ss_i, ss_q;   /* running sums over the window */
+    double   dph_mark, dph_space, ph_mark, ph_space;
+    double   spb;       /* samples per bit */
+    double   t_next;    /* sample index of the next bit decision */
+    double   d_prev;
+    double   t_edge;    /* time of the last accepted edge */
+    double   t_zero;    /* time of the last zero crossing of the decision variable */
+    int      hyst;      /* decision with hysteresis */
+    double   dhist[DHIST];   /* recent decision variable, indexed by k */
+    uint64_t k;         /* samples processed */
+    double   pow_avg, pow_alpha;
+    int      renorm;    /* countdown to recomputing the running sums exactly */
+};
+
+hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
+{
+    *out = NULL;
+    if (hs_fsk_config_problem(c)) return HS_EINVAL;
+    hs_fsk_rx *r = calloc(1, sizeof *r);
+    if (!r) return HS_ENOMEM;
+    r->c = *c;
+    r->ntaps = (int)lround(FIR_TAPS_8K * (double)c->sample_rate / 8000.0) | 1;
+    r->spb = (double)c->sample_rate / (double)c->baud;
+    r->nwin = (int)lround(r->spb);
+    r->taps = calloc((size_t)r->ntaps, sizeof *r->taps);
+    r->hist = calloc((size_t)r->ntaps * 2, sizeof *r->hist);
+    r->win = calloc((size_t)r->nwin * 4, sizeof *r->win);
+    if (!r->taps || !r->hist || !r->win) { hs_fsk_rx_destroy(r); return HS_ENOMEM; }
+
+    double fc = 0.5 * ((double)c->mark_hz + (double)c->space_hz);
+    double half = 0.5 * fabs((double)c->mark_hz - (double)c->space_hz) + BP_MARGIN_HZ;
+    double f1 = (fc - half) / c->sample_rate, f2 = (fc + half) / c->sample_rate;
+    if (f1 < 0.0) f1 = 0.0;
+    if (f2 > 0.5) f2 = 0.5;
+    int m = r->ntaps - 1;
+    double gain_num = 0.0;
+    for (int i = 0; i <= m; i++) {
+        double x = i - m / 2.0;
+        double h = x == 0.0 ? 2.0 * (f2 - f1)
+                            : (sin(2.0 * HS_PI * f2 * x) - sin(2.0 * HS_PI * f1 * x)) / (HS_PI * x);
+        double w = 0.42 - 0.5 * cos(2.0 * HS_PI * i / m) + 0.08 * cos(4.0 * HS_PI * i / m);
+        r->taps[i] = (float)(h * w);
+        gain_num += h * w * cos(2.0 * HS_PI * fc / c->sample_rate * x);
+    }
+    /* Normalise to unit gain at the centre frequency. */
+    for (int i = 0; i <= m; i++) r->taps[i] = (float)((double)r->taps[i] / gain_num);
+    r->dph_mark = 2.0 * HS_PI * (double)c->mark_hz / c->sample_rate;
+    r->dph_space = 2.0 * HS_PI * (double)c->space_hz / c->sample_rate;
+    r->pow_alpha = 1.0 - exp(-1.0 / (0.010 * c->sample_rate));   /* 10 ms */
+    hs_fsk_rx_reset(r);
+    *out = r;
+    return HS_OK;
+}
+
+void hs_fsk_rx_reset(hs_fsk_rx *r)
+{
+    for (int i = 0; i < 2 * r->ntaps; i++) r->hist[i] = 0.0f;
+    for (int i = 0; i < 4 * r->nwin; i++) r->win[i] = 0.0f;
+    r->hpos = 0;
+    r->wpos = 0;
+    r->sm_i = r->sm_q = r->ss_i = r->ss_q = 0.0;
+    r->ph_mark = r->ph_space = 0.0;
+    r->t_next = r->spb;
+    r->d_prev = 0.0;
+    r->t_zero = 0.0;
+    r->t_edge = -1e9;
+    r->hyst = 1;
+    for (int i = 0; i < DHIST; i++) r->dhist[i] = 0.0;
+    r->k = 0;
+    r->pow_avg = 0.0;
+    r->renorm = 4096;
+}
+
+void hs_fsk_rx_destroy(hs_fsk_rx *r)
+{
+    if (!r) return;
+    free(r->taps);
+    free(r->hist);
+    free(r->win);
+    free(r);
+}
+
+static float fir(hs_fsk_rx *r, float x)
+{
+    /* hist[hpos] and hist[hpos + ntaps] both hold the newest sample; the window of the
+     * last ntaps samples, oldest first, is hist[hpos + 1 .. hpos + ntaps]. */
+    r->hpos = r->hpos == 0 ? r->ntaps - 1 : r->hpos - 1;
+    r->hist[r->hpos] = x;
+    r->hist[r->hpos + r->ntaps] = x;
+    const float *h = &r->hist[r->hpos];   /* h[0] newest */
+    float acc = 0.0f;
+    for (int i = 0; i < r->ntaps; i++) acc += r->taps[i] * h[i];
+    return acc;
+}
+
+size_t hs_fsk_rx_process(hs_fsk_rx *r, const float *in, size_t n, hs_bitq *q)
+{
+    size_t got = 0;
+    const int nw = r->nwin;
+    for (size_t i = 0; i < n; i++) {
+        double y = (double)fir(r, in ? in[i] : 0.0f);
+        r->pow_avg += r->pow_alpha * (y * y - r->pow_avg);
+
+        /* Sliding one-bit correlation with both tones. */
+        float mi = (float)(y * cos(r->ph_mark)), mq = (float)(-y * sin(r->ph_mark));
+        float si = (float)(y * cos(r->ph_space)), sq = (float)(-y * sin(r->ph_space));
+        r->ph_mark += r->dph_mark;
+        if (r->ph_mark >= 2.0 * HS_PI) r->ph_mark -= 2.0 * HS_PI;
+        r->ph_space += r->dph_space;
+        if (r->ph_space >= 2.0 * HS_PI) r->ph_space -= 2.0 * HS_PI;
+        float *w = &r->win[4 * r->wpos];
+        r->sm_i += (double)mi - (double)w[0];
+        r->sm_q += (double)mq - (double)w[1];
+        r->ss_i += (double)si - (double)w[2];
+        r->ss_q += (double)sq - (double)w[3];
+        w[0] = mi; w[1] = mq; w[2] = si; w[3] = sq;
+        r->wpos = r->wpos + 1 == nw ? 0 : r->wpos + 1;
+        if (--r->renorm == 0) {   /* remove accumulated rounding from the running sums */
+            r->renorm = 4096;
+            double a = 0, b = 0, c2 = 0, d2 = 0;
+            for (int j = 0; j < nw; j++) {
+                a += (double)r->win[4 * j]; b += (double)r->win[4 * j + 1];
+                c2 += (double)r->win[4 * j + 2]; d2 += (double)r->win[4 * j + 3];
+            }
+            r->sm_i = a; r->sm_q = b; r->ss_i = c2; r->ss_q = d2;
+        }
+        double pm = r->sm_i * r->sm_i + r->sm_q * r->sm_q;
+        double ps = r->ss_i * r->ss_i + r->ss_q * r->ss_q;
+        double d = pm - ps;
+        double dn = d / (pm + ps + 1e-30);
+
+        double now = (double)r->k;
+        /* Zero crossing of d: candidate bit edge (the window straddles it); the ideal decision
+         * (window exactly on one bit) is half a bit later. */
+        if ((d > 0.0) != (r->d_prev > 0.0)) {
+            double den = r->d_prev - d;
+            r->t_zero = now - 1.0 + (den != 0.0 ? r->d_prev / den : 0.5);
+        }
+        r->d_prev = d;
+        int hs = dn > EDGE_HYST ? 1 : dn < -EDGE_HYST ? 0 : r->hyst;
+        if (hs != r->hyst) {
+            r->hyst = hs;
+            double err = r->t_zero + 0.5 * r->spb - r->t_next;
+            err -= r->spb * floor(err / r->spb + 0.5);
+            /* UART style: the first edge after a long run without edges (idle marks, the
+             * 10-bit preamble before a sync field, or after silence) re-phases the clock
+             * completely; later edges only pull it. */
+            int idle = r->t_zero - r->t_edge > IDLE_BITS * r->spb;
+            r->t_next += (idle ? 1.0 : TIMING_GAIN) * err;
+            r->t_edge = r->t_zero;
+        }
+        /* Decisions lag real time by DECIDE_LAG samples, so that the edge that re-phases a
+         * bit (seen a few samples after its zero crossing) is in before the bit is read. */
+        r->dhist[r->k & (DHIST - 1)] = d;
+        double v = now - DECIDE_LAG;
+        if (v >= r->t_next) {
+            uint64_t at = (uint64_t)ceil(r->t_next);
+            if (at + DHIST <= r->k) at = r->k - DHIST + 1;   /* never older than the history */
+            r->t_next += r->spb;
+            if (q && hs_bitq_push(q, r->dhist[at & (DHIST - 1)] > 0.0 ? 1 : 0)) got++;
+        }
+        r->k++;
+    }
+    return got;
+}
+
+float hs_fsk_rx_level_dbm0(const hs_fsk_rx *r) { return (float)hs_power_to_dbm0(r->pow_avg); }
+
+uint32_t hs_fsk_rx_latency_samples(const hs_fsk_rx *r)
+{
+    return (uint32_t)((r->ntaps - 1) / 2 + r->nwin + DECIDE_LAG);
+}
