@@ -14,6 +14,7 @@ struct hs_echocan {
     double  p_in, p_out;      /* power averages */
     int     adapt;
     float   mu;
+    double  reg;              /* NLMS regularisation: taps x power at -40 dBm0 */
 };
 
 #define PAVG 256.0            /* power average time constant, samples (32 ms) */
@@ -42,6 +43,7 @@ hs_err hs_echocan_create(const hs_echocan_config *c, hs_echocan **out)
     ec->cfg = *c;
     int need = c->far_taps ? c->far_delay_samples + c->far_taps : 0;
     ec->hlen = need > c->near_taps ? need : c->near_taps;
+    ec->reg = (c->near_taps + c->far_taps) * hs_dbm0_to_power(-40.0);
     ec->wn = calloc((size_t)c->near_taps, sizeof(float));
     ec->wf = calloc((size_t)(c->far_taps ? c->far_taps : 1), sizeof(float));
     ec->h = calloc((size_t)(2 * ec->hlen), sizeof(float));
@@ -118,7 +120,9 @@ void hs_echocan_process(hs_echocan *ec, const float *tx, const float *rx, float 
         float r = rx ? rx[i] : 0.0f;
         float e = r - est;
         if (ec->adapt) {
-            float g = ec->mu * e / (float)(ec->en + ec->ef + 1e-9);
+            /* regularised: a transmit signal below ~-40 dBm0 (silence, ramps) barely adapts,
+             * or the noise would push the taps far out while ||x|| is tiny */
+            float g = ec->mu * e / (float)(ec->en + ec->ef + ec->reg);
             for (k = 0; k < nn; k++) ec->wn[k] += g * hn[k];
             for (k = 0; k < nf; k++) ec->wf[k] += g * hf[k];
         }

@@ -55,6 +55,9 @@ struct hs_qamrx {
     int      nalign;
     int64_t  idx;                  /* PP-relative index of the current symbol */
     int64_t  ntrain;               /* symbols equalised since training began */
+    int64_t  trn_start;            /* index of TRN(0): PP_LEN in phase 3, set by start_trn later */
+    int      phase4;               /* a later TRN (hs_qamrx_start_trn): no PP, no least squares */
+    double   trn_snr_db;           /* SNR over the last 64 T of the latest reference training */
     hs_v34_mapper trn;             /* regenerates the far TRN */
     double   phi, nu;              /* carrier phase loop */
     double   mse;
@@ -173,6 +176,9 @@ void hs_qamrx_reset(hs_qamrx *rx)
     rx->nalign = 0;
     rx->idx = -1;
     rx->ntrain = 0;
+    rx->trn_start = HS_V34_PP_LEN;
+    rx->phase4 = 0;
+    rx->trn_snr_db = 0.0;
     hs_v34_mapper_init(&rx->trn, rx->cfg.far_poly);
     rx->phi = rx->nu = 0.0;
     rx->mse = 1.0;
@@ -222,8 +228,8 @@ size_t hs_qamrx_read(hs_qamrx *rx, hs_qamrx_sym *out, size_t max)
 
 static float complex reference(hs_qamrx *rx)
 {
-    if (rx->idx < HS_V34_PP_LEN) return hs_v34_pp_symbol((unsigned)rx->idx);
-    if (rx->idx == HS_V34_PP_LEN) hs_v34_mapper_start_trn(&rx->trn);
+    if (rx->idx < rx->trn_start) return hs_v34_pp_symbol((unsigned)rx->idx);
+    if (rx->idx == rx->trn_start) hs_v34_mapper_start_trn(&rx->trn);
     return hs_v34_trn_symbol(&rx->trn, rx->cfg.trn_points, NULL);
 }
 
@@ -253,19 +259,40 @@ static void equalize(hs_qamrx *rx)
     float complex q = y * rot;
     float complex d;
     int64_t t = rx->ntrain++;
+    if (rx->state == HS_QAMRX_DD && rx->idx == rx->trn_start && rx->phase4)
+        rx->state = HS_QAMRX_TRAIN_TRN;              /* the scheduled TRN begins */
     if (rx->state == HS_QAMRX_DD) d = hs_v34_slice(q, rx->cfg.dd_points, NULL, NULL);
     else d = reference(rx);
     float complex e = d - q;
-    if (rx->state != HS_QAMRX_DD && rx->idx < HS_V34_PP_LEN + LS_TRN) {
+    /* in silence (between the far modem's phase-3 and phase-4 signals) hold everything:
+     * decisions on noise would walk the taps away; the loops keep their frequencies */
+    /* the AGC made the trained signal ~1 per sample, so sum |x|^2 ~ n: far below is silence */
+    if (rx->state == HS_QAMRX_DD &&
+        (pn < 0.03f * (float)n || rx->pin < hs_dbm0_to_power(rx->cfg.detect_level_dbm0))) {
+        rx->phi += rx->nu;
+        if (rx->phi > HS_PI) rx->phi -= 2.0 * HS_PI;
+        if (rx->phi < -HS_PI) rx->phi += 2.0 * HS_PI;
+        rx->rate_corr = rx->tim_int;
+        push_sym(rx, q, d);
+        rx->idx++;
+        return;
+    }
+    /* least squares: phase 3 on PP + the first LS_TRN symbols of TRN (started in ls_start);
+     * a later TRN (phase 4) on its own first LS_TRN symbols */
+    if (rx->state != HS_QAMRX_DD && rx->idx < rx->trn_start + LS_TRN) {
+        if (rx->phase4 && rx->idx == rx->trn_start) {
+            memset(rx->A, 0, sizeof(double complex) * (size_t)(n * n));
+            memset(rx->b, 0, sizeof(double complex) * (size_t)n);
+        }
         ls_add(rx, x, d * conjf(rot));
-        if (rx->idx == HS_V34_PP_LEN + LS_TRN - 1) {
+        if (rx->idx == rx->trn_start + LS_TRN - 1) {
             ls_solve(rx);
             rx->ntrain = 1000000;   /* LMS from here on with the tracking step */
         }
     }
     /* NLMS step: before / after the second least-squares solution [eng] */
     float mu = t < 1000000 ? 0.05f : 0.01f;
-    float complex g = mu * e * conjf(rot) / pn;
+    float complex g = mu * e * conjf(rot) / (pn + 0.1f * (float)n);   /* regularised NLMS */
     float gr = crealf(g), gi = cimagf(g);
     for (int k = 0; k < n; k++) {                 /* w_k += g conj(x_k) */
         float xr = xf[2 * k], xi = xf[2 * k + 1];
@@ -299,8 +326,9 @@ static void equalize(hs_qamrx *rx)
     }
     push_sym(rx, q, d);
     rx->idx++;
-    if (rx->state != HS_QAMRX_DD && rx->idx >= HS_V34_PP_LEN + rx->cfg.trn_train_symbols) {
+    if (rx->state != HS_QAMRX_DD && rx->idx >= rx->trn_start + rx->cfg.trn_train_symbols) {
         rx->state = HS_QAMRX_DD;
+        rx->trn_snr_db = hs_qamrx_get_snr_db(rx);
     } else if (rx->state == HS_QAMRX_TRAIN_PP && rx->idx >= HS_V34_PP_LEN) {
         rx->state = HS_QAMRX_TRAIN_TRN;
     }
@@ -510,4 +538,14 @@ size_t hs_qamrx_get_taps(const hs_qamrx *rx, float complex *taps, size_t max)
     return k;
 }
 uint64_t hs_qamrx_get_sbar_sample(const hs_qamrx *rx) { return rx->sbar_sample; }
+double   hs_qamrx_get_trn_snr_db(const hs_qamrx *rx) { return rx->trn_snr_db; }
+
+void hs_qamrx_start_trn(hs_qamrx *rx, int points, int64_t delay_symbols)
+{
+    if (rx->state != HS_QAMRX_DD) return;
+    rx->phase4 = 1;
+    rx->cfg.trn_points = points;
+    rx->cfg.dd_points = points;
+    rx->trn_start = rx->idx + (delay_symbols > 0 ? delay_symbols : 0);
+}
 int64_t hs_qamrx_get_symbol_index(const hs_qamrx *rx) { return rx->idx; }

@@ -79,5 +79,13 @@ double   hs_qamrx_get_agc_gain_db(const hs_qamrx *rx);
 size_t   hs_qamrx_get_taps(const hs_qamrx *rx, float complex *taps, size_t max);  /* T/2 taps, newest first */
 uint64_t hs_qamrx_get_sbar_sample(const hs_qamrx *rx);    /* when S-bar was detected (0 = not yet) */
 int64_t  hs_qamrx_get_symbol_index(const hs_qamrx *rx);   /* next symbol's index from PP start */
+/* SNR (dB) over the last ~64 T when the latest reference training ended (0 before). */
+double   hs_qamrx_get_trn_snr_db(const hs_qamrx *rx);
+
+/* Phase 4 (and renegotiation): a trained receiver in decision-directed mode is told that a
+ * new TRN (far scrambler from zero, `points` 4 or 16) begins delay_symbols symbols from now
+ * (0: the next symbol is TRN(0)); it then trains on it with the regenerated reference for trn_train_symbols and
+ * afterwards decides on that constellation. Ignored unless the state is DD. */
+void     hs_qamrx_start_trn(hs_qamrx *rx, int points, int64_t delay_symbols);
 
 #endif
