@@ -341,11 +341,19 @@ static void equalize(hs_qamrx *rx)
 static void ls_add(hs_qamrx *rx, const float complex *x, float complex t)
 {
     const int n = rx->ntaps;
+    const float *xf = (const float *)x;
+    double *bf = (double *)rx->b;
+    double tr = (double)crealf(t), ti = (double)cimagf(t);
     for (int i = 0; i < n; i++) {
-        double complex xi = conj((double complex)x[i]);
-        rx->b[i] += xi * (double complex)t;
-        double complex *row = rx->A + i * n;
-        for (int k = 0; k <= i; k++) row[k] += xi * (double complex)x[k];
+        double ar = (double)xf[2 * i], ai = -(double)xf[2 * i + 1];   /* conj(x_i) */
+        bf[2 * i] += ar * tr - ai * ti;
+        bf[2 * i + 1] += ar * ti + ai * tr;
+        double *row = (double *)(rx->A + i * n);
+        for (int k = 0; k <= i; k++) {
+            double kr = (double)xf[2 * k], ki = (double)xf[2 * k + 1];
+            row[2 * k] += ar * kr - ai * ki;
+            row[2 * k + 1] += ar * ki + ai * kr;
+        }
     }
 }
 

@@ -8,6 +8,8 @@
 #include "qam.h"
 #include "qamrx.h"
 #include "echocan.h"
+#include "line.h"
+#include "v34p34.h"
 #include "v34train.h"
 #include "rng.h"
 #include "hs_test.h"
@@ -87,6 +89,37 @@ static double run_ec(void)
     return t;
 }
 
+/* Phases 3 and 4, caller + answerer + line, until both connect (or 5 s). */
+static double run_pair(int sr, int high, double *audio_s, int *rate)
+{
+    hs_line_config lc = hs_line_config_default();
+    hs_line *ln;
+    hs_line_create(&lc, &ln);
+    hs_v34p34 *m[2];
+    for (int k = 0; k < 2; k++) {
+        hs_v34p34_config c = hs_v34p34_config_default(k ? HS_ROLE_ANSWERER : HS_ROLE_CALLER, sr, high);
+        c.rtd_ms = 36;
+        hs_v34p34_create(&c, NULL, &m[k]);
+    }
+    float ta = 0, tb = 0;
+    size_t i = 0;
+    double t0 = now();
+    for (; i < 5 * HS_RATE; i++) {
+        float tob, toa;
+        hs_line_process(ln, &ta, &tb, &tob, &toa, 1);
+        hs_v34p34_process(m[0], &toa, &ta, 1);
+        hs_v34p34_process(m[1], &tob, &tb, 1);
+        if ((i & 255) == 0 && hs_v34p34_get_status(m[0]) != HS_V34P34_RUNNING &&
+            hs_v34p34_get_status(m[1]) != HS_V34P34_RUNNING) break;
+    }
+    double t = now() - t0;
+    *audio_s = (double)i / HS_RATE;
+    *rate = hs_v34p34_get_rate_bps(m[0], NULL, NULL);
+    for (int k = 0; k < 2; k++) hs_v34p34_destroy(m[k]);
+    hs_line_destroy(ln);
+    return t;
+}
+
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -117,6 +150,15 @@ int main(void)
                "tx+rx %6.0fx | echocan(128 taps) %5.0fx | rx SNR %.1f dB (%s)\n",
                names[sr], N / ttx[2] / 1e6, SECONDS / ttx[2], N / trx[2] / 1e6, SECONDS / trx[2],
                SECONDS / (ttx[2] + trx[2]), SECONDS / tec[2], snr, bt);
+    }
+    for (int sr = 0; sr < 6; sr++) {
+        double t[5], audio = 0;
+        int rate = 0;
+        run_pair(sr, 0, &audio, &rate);
+        for (int k = 0; k < 5; k++) t[k] = run_pair(sr, 0, &audio, &rate);
+        qsort(t, 5, sizeof(double), cmp);
+        printf("%s Bd  phases 3+4 pair (2 modems + line, default line): %.2f s of audio to connect at %d bit/s, "
+               "%.0fx real time (%s)\n", names[sr], audio, rate, audio / t[2], bt);
     }
     return 0;
 }
