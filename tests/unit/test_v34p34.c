@@ -28,8 +28,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 /* Runs both modems over the line for up to max_s seconds, in blocks of `chunk` samples
  * (the line runs sample by sample in between, one sample of extra delay each way). */
-static void run_pair(const hs_line_config *lc, int sr, int high, double max_s, size_t chunk,
-                     pair_res *R)
+static void run_pair_pts(const hs_line_config *lc, int sr, int high, double max_s, size_t chunk,
+                         int j_points, pair_res *R)
 {
     memset(R, 0, sizeof *R);
     hs_evq *ev;
@@ -41,6 +41,7 @@ static void run_pair(const hs_line_config *lc, int sr, int high, double max_s, s
     for (int k = 0; k < 2; k++) {
         hs_v34p34_config c = hs_v34p34_config_default(k ? HS_ROLE_ANSWERER : HS_ROLE_CALLER, sr, high);
         c.rtd_ms = rtd;
+        c.j_points = j_points;
         hs_v34p34_create(&c, ev, &m[k]);
     }
     size_t n = (size_t)(max_s * HS_RATE);
@@ -103,6 +104,12 @@ static void run_pair(const hs_line_config *lc, int sr, int high, double max_s, s
     free(buf_a); free(buf_b); free(in_a); free(in_b);
 }
 
+static void run_pair(const hs_line_config *lc, int sr, int high, double max_s, size_t chunk,
+                     pair_res *R)
+{
+    run_pair_pts(lc, sr, high, max_s, chunk, 4, R);
+}
+
 static int connects_clean_line(void)
 {
     /* Default line (40 dB, mu-law, 300-3400 Hz, 6 dB loss, 10 ms) at 3200 Bd high carrier
@@ -163,6 +170,37 @@ static int rate_follows_snr(void)
         snprintf(what, sizeof what, "line %.0f dB: rate", snrs[i]);
         hs_check_below(what, R.rate[0], prev, "bit/s");
         prev = R.rate[0];
+    }
+    return 0;
+}
+
+static int impaired_line(void)
+{
+    /* Carrier offset 7 Hz, +-100 ppm between the clocks, 30 ms each way, echo -10 dB at 4 ms,
+     * 35 dB, mu-law; 16-point phase-4 TRN/MP asked by both J in the second run. Both connect
+     * at the same rate, within what each measured SNR allows. */
+    double ppms[2] = { 100, -100 };
+    for (int k = 0; k < 2; k++) {
+        hs_line_config lc = hs_line_config_default();
+        lc.snr_db = 35;
+        lc.offset_hz = 7;
+        lc.ppm = ppms[k];
+        lc.delay_ms = 30;
+        lc.echo_db = -10;
+        lc.echo_ms = 4;
+        pair_res R;
+        run_pair_pts(&lc, 4, 1, 6.0, 160, k ? 16 : 4, &R);
+        char what[160];
+        snprintf(what, sizeof what, "%+.0f ppm, 7 Hz, %d-point phase 4: both connected (%s / %s; SNR %.1f / %.1f dB)",
+                 ppms[k], k ? 16 : 4, R.reason[0] ? R.reason[0] : "ok", R.reason[1] ? R.reason[1] : "ok",
+                 R.snr[0], R.snr[1]);
+        hs_check_true(what, R.status[0] == HS_V34P34_CONNECTED && R.status[1] == HS_V34P34_CONNECTED);
+        hs_check_int("same rate at both ends", R.rate[0], R.rate[1]);
+        for (int e = 0; e < 2; e++) {
+            snprintf(what, sizeof what, "%s: rate received within what its SNR allows", e ? "answerer" : "caller");
+            hs_check_below(what, R.rx_rate[e], hs_v34_rate_for_snr(R.snr[e], 4, 2.0, 14), "bit/s");
+        }
+        hs_check_above("rate", R.rate[0], 19200, "bit/s");
     }
     return 0;
 }
@@ -264,6 +302,7 @@ static int chunking_by_replay(void)
 HS_TEST_MAIN(
     HS_CASE(connects_clean_line),
     HS_CASE(rate_follows_snr),
+    HS_CASE(impaired_line),
     HS_CASE(too_noisy_fails),
     HS_CASE(determinism_and_chunking),
     HS_CASE(chunking_by_replay)
