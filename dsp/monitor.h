@@ -16,6 +16,7 @@ void   hs_monitor_process(hs_monitor *m, const float *in, size_t n);
 /* Call at the end of the recording: reports what is still open (a tone still on). */
 void   hs_monitor_finish(hs_monitor *m);
 int    hs_monitor_poll(hs_monitor *m, hs_event *ev);
-/* Signal power of recent recognitions, for attributing a signal to the strongest channel. */
+/* Every event carries a plain field level_dbm0, for attributing a signal to the strongest
+ * channel. */
 
 #endif

@@ -15,5 +15,5 @@ if [ "$quick" = 0 ]; then
   scripts/setup.sh --build-dir build-asan -DHS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   echo "== sanitizer pass (build-asan/): unit and e2e"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure -j2 -L 'unit|e2e')
+     ctest --output-on-failure -j2 -L 'unit|e2e' -LE slow)
 fi

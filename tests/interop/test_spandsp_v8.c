@@ -132,10 +132,143 @@ static int spandsp_exchange_decoded(void)
     return 0;
 }
 
+/* ---- our endpoint against spandsp's ---- */
+
+typedef struct {
+    int      result_ok;           /* HS_EV_RESULT seen: 1 ok, -1 failed, 0 none */
+    char     mode[32];
+    uint64_t result_at;
+    int      tone;                /* HS_EV_TONE seen */
+    char     tone_name[16];
+    double   tone_depth, tone_rev_ms;
+    uint64_t tone_at;
+    int      cm, jm, cj;
+    uint8_t  msg[HS_V8_MAX_OCTETS];
+    size_t   msg_n;
+} our_log;
+
+static void drain(hs_modem *m, our_log *g)
+{
+    hs_event e;
+    while (hs_modem_poll(m, &e)) {
+        const hs_field *f;
+        switch (e.type) {
+        case HS_EV_RESULT:
+            f = hs_event_field(&e, "ok");
+            g->result_ok = f && f->v.i ? 1 : -1;
+            f = hs_event_field(&e, g->result_ok == 1 ? "mode" : "reason");
+            snprintf(g->mode, sizeof g->mode, "%s", f && f->kind == HS_F_STR ? f->v.s : "?");
+            g->result_at = e.sample;
+            break;
+        case HS_EV_TONE:
+            if (g->tone) break;
+            g->tone = 1;
+            g->tone_at = e.sample;
+            f = hs_event_field(&e, "name");
+            snprintf(g->tone_name, sizeof g->tone_name, "%s", f && f->kind == HS_F_STR ? f->v.s : "?");
+            f = hs_event_field(&e, "am_depth");
+            g->tone_depth = f ? f->v.x : 0.0;
+            f = hs_event_field(&e, "reversal_ms");
+            g->tone_rev_ms = f ? f->v.x : 0.0;
+            break;
+        case HS_EV_V8_CM:
+        case HS_EV_V8_JM:
+            if (e.type == HS_EV_V8_CM) g->cm++;
+            else g->jm++;
+            if (e.payload_kind == HS_PAYLOAD_OCTETS) {
+                g->msg_n = e.npayload < sizeof g->msg ? e.npayload : sizeof g->msg;
+                memcpy(g->msg, e.payload, g->msg_n);
+            }
+            break;
+        case HS_EV_V8_CJ: g->cj++; break;
+        default: break;
+        }
+    }
+}
+
+/* Runs our endpoint (role) against spandsp's opposite endpoint, directly connected with one
+ * 160-sample block of delay each way, for up to 15 s. */
+static void run_mixed(hs_role role, hs_sp_v8 **sp_out, our_log *g)
+{
+    hs_modem_config c = hs_modem_config_default(role);
+    c.modes = OUR_MODES;
+    c.stop_after = HS_STOP_AFTER_V8;    /* spandsp 0.0.6 has no V.34: V.8 is the common part */
+    hs_modem *m;
+    hs_check_int("our modem created", hs_modem_create(&c, &m), HS_OK);
+    hs_sp_v8 *sp = hs_sp_v8_create(role == HS_ROLE_CALLER ? 0 : 1, SP_MODES);
+    memset(g, 0, sizeof *g);
+    float to_us[160] = { 0 }, to_sp[160] = { 0 }, ours[160], theirs[160];
+    for (uint64_t n = 0; n < (uint64_t)15 * RATE; n += 160) {
+        hs_modem_process(m, to_us, ours, 160);
+        hs_sp_v8_process(sp, to_sp, theirs, 160);
+        drain(m, g);
+        memcpy(to_sp, ours, sizeof ours);
+        memcpy(to_us, theirs, sizeof theirs);
+        if (g->result_ok && sp->done && n > sp->done_at + RATE / 2) break;
+    }
+    hs_modem_destroy(m);
+    *sp_out = sp;
+}
+
+static void report(const char *who, const our_log *g, const hs_sp_v8 *sp)
+{
+    char s[128];
+    hexs(g->msg, g->msg_n, s, sizeof s);
+    printf("  %s: our result %s \"%s\" at %.2f s; our tone event %s (depth %.3f, rev %.1f ms) at %.2f s;"
+           " last CM/JM [%s]\n", who, g->result_ok == 1 ? "ok" : g->result_ok ? "FAILED" : "none", g->mode,
+           (double)g->result_at / RATE, g->tone ? g->tone_name : "-", g->tone_depth, g->tone_rev_ms,
+           (double)g->tone_at / RATE, s);
+    printf("  spandsp: status %d (%s) at %.2f s, modulations 0x%x:", sp->status,
+           sp->done == 1 ? "V.8 call" : "not V.8", (double)sp->done_at / RATE, sp->modulations);
+    for (int b = 0; b < 16; b++) if (sp->modulations & (1u << b)) printf(" [%s]", v8_modulation_to_str(1 << b));
+    printf("\n");
+}
+
+/* Our caller, spandsp's answerer: both end with V.34 duplex (spandsp reports V8_CALL and
+ * V.34 in the common modulations; we report HS_EV_RESULT ok, mode "V.34 duplex"). */
+static int our_caller_spandsp_answerer(void)
+{
+    hs_sp_v8 *sp;
+    our_log g;
+    run_mixed(HS_ROLE_CALLER, &sp, &g);
+    report("our caller vs spandsp answerer", &g, sp);
+    hs_check_int("our caller: result ok", g.result_ok, 1);
+    hs_check_str("our caller: mode", g.mode, "V.34 duplex");
+    hs_check_str("our caller: answer tone recognised", g.tone_name, "ANSam/");
+    hs_check_above("our caller: JM accepted", g.jm, 1, "");
+    hs_check_int("spandsp answerer: V.8 call", sp->status, V8_STATUS_V8_CALL);
+    hs_check_true("spandsp answerer: V.34 in the common modulations", (sp->modulations & V8_MOD_V34) != 0);
+    hs_check_below("negotiated within", (double)g.result_at / RATE, 8.0, "s");
+    hs_sp_v8_destroy(sp);
+    return 0;
+}
+
+/* spandsp's caller, our answerer. */
+static int spandsp_caller_our_answerer(void)
+{
+    hs_sp_v8 *sp;
+    our_log g;
+    run_mixed(HS_ROLE_ANSWERER, &sp, &g);
+    report("spandsp caller vs our answerer", &g, sp);
+    hs_check_int("our answerer: result ok", g.result_ok, 1);
+    hs_check_str("our answerer: mode", g.mode, "V.34 duplex");
+    hs_check_above("our answerer: CM accepted", g.cm, 1, "");
+    hs_check_above("our answerer: CJ seen", g.cj, 1, "");
+    hs_check_int("spandsp caller: V.8 call", sp->status, V8_STATUS_V8_CALL);
+    hs_check_true("spandsp caller: V.34 in the common modulations", (sp->modulations & V8_MOD_V34) != 0);
+    hs_check_below("negotiated within", (double)g.result_at / RATE, 8.0, "s");
+    hs_sp_v8_destroy(sp);
+    return 0;
+}
+
 #else
 static int spandsp_exchange_decoded(void) { return HS_SKIP; }
+static int our_caller_spandsp_answerer(void) { return HS_SKIP; }
+static int spandsp_caller_our_answerer(void) { return HS_SKIP; }
 #endif
 
 HS_TEST_MAIN(
-    HS_CASE(spandsp_exchange_decoded)
+    HS_CASE(spandsp_exchange_decoded),
+    HS_CASE(our_caller_spandsp_answerer),
+    HS_CASE(spandsp_caller_our_answerer)
 )

@@ -4,6 +4,7 @@
 #include "level.h"
 #include "rng.h"
 #include "tone.h"
+#include "line.h"
 #include "hs_test.h"
 
 #define RATE HS_RATE
@@ -359,6 +360,52 @@ static int retrigger(void)
     return 0;
 }
 
+/* Through the line simulator (dsp/line.h default: mu-law, 6 dB loss, band filter) with a
+ * carrier offset of -15/0/+15 Hz and a 100 ppm clock offset, at SNR 3 dB: still ANSam,
+ * measured carrier = 2100 + offset (+ 0.21 Hz from 100 ppm), reversal period 450 ms
+ * (x (1 + 1e-4) = +0.05 ms) within 2 ms, level -13 - 6 = -19 dBm0 within 0.5 dB. */
+static int through_line(void)
+{
+    const double offs[] = { -15.0, 0.0, 15.0 };
+    for (int o = 0; o < 3; o++) {
+        hs_line_config lc = hs_line_config_default();
+        lc.snr_db = 3.0;
+        lc.offset_hz = offs[o];
+        lc.ppm = 100.0;
+        lc.seed = 9 + (uint64_t)o;
+        hs_line *l;
+        hs_check_int("line create", hs_line_create(&lc, &l), HS_OK);
+        hs_ansam_config c = hs_ansam_config_ansam_pr();
+        hs_ansam_tx *t;
+        hs_ansam_tx_create(&c, &t);
+        hs_ansdet *d;
+        hs_ansdet_create(&d);
+        float tx[160], rx[160];
+        for (int n = 0; n < 3 * RATE; n += 160) {
+            hs_ansam_tx_process(t, tx, 160);
+            hs_line_process(l, NULL, tx, NULL, rx, 160);
+            hs_ansdet_process(d, rx, 160);
+        }
+        hs_ansdet_result r;
+        hs_ansdet_get(d, &r);
+        char what[80];
+        snprintf(what, sizeof what, "line offset %+.0f Hz, 100 ppm, 3 dB: state", offs[o]);
+        hs_check_int(what, r.state, HS_ANSDET_ANSAM);
+        snprintf(what, sizeof what, "line offset %+.0f Hz: detection time", offs[o]);
+        hs_check_below(what, (double)(r.decided_at - r.tone_start) / RATE, 1.0, "s");
+        snprintf(what, sizeof what, "line offset %+.0f Hz: carrier", offs[o]);
+        hs_check_near(what, r.freq_hz, 2100.21 + offs[o], 0.2, "Hz");
+        snprintf(what, sizeof what, "line offset %+.0f Hz: reversal period", offs[o]);
+        hs_check_near(what, r.reversal_ms, 450.05, 2.0, "ms");
+        snprintf(what, sizeof what, "line offset %+.0f Hz: level", offs[o]);
+        hs_check_near(what, r.level_dbm0, -19.0, 0.5, "dBm0");
+        hs_ansdet_destroy(d);
+        hs_ansam_tx_destroy(t);
+        hs_line_destroy(l);
+    }
+    return 0;
+}
+
 HS_TEST_MAIN(
     HS_CASE(tx_measured),
     HS_CASE(tx_chunking),
@@ -366,5 +413,6 @@ HS_TEST_MAIN(
     HS_CASE(detection_time),
     HS_CASE(no_false_detection),
     HS_CASE(det_chunking),
-    HS_CASE(retrigger)
+    HS_CASE(retrigger),
+    HS_CASE(through_line)
 )

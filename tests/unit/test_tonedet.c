@@ -3,6 +3,7 @@
 #include "level.h"
 #include "rng.h"
 #include "tone.h"
+#include "line.h"
 #include "hs_test.h"
 
 #define RATE HS_RATE
@@ -218,10 +219,50 @@ static int chunking(void)
     return 0;
 }
 
+/* CT and CNG through the line simulator (mu-law, 6 dB loss, band filter, 10 ms delay) with a
+ * 7 Hz carrier offset and 100 ppm, SNR 10 dB: bursts and cadence found, frequency = nominal
+ * + 7 Hz (+ 0.1 Hz from 100 ppm) within 1 Hz, level -13 - 6 = -19 dBm0 within 0.5 dB. */
+static int through_line(void)
+{
+    struct { const char *name; hs_tonedet_config c; double f, on_ms, off_ms; } k[] = {
+        { "CT via line", hs_tonedet_config_ct(), 1300.0, 600.0, 1800.0 },
+        { "CNG via line", hs_tonedet_config_cng(), 1100.0, 500.0, 3000.0 },
+    };
+    for (int i = 0; i < 2; i++) {
+        size_t on_n = (size_t)(k[i].on_ms * 8), off_n = (size_t)(k[i].off_ms * 8), n = 3 * (on_n + off_n);
+        float *x = calloc(n, sizeof *x), *y = calloc(n, sizeof *y);
+        bursts(x, n, k[i].f, -13.0, 800, on_n, off_n, 3);
+        hs_line_config lc = hs_line_config_default();
+        lc.snr_db = 10.0;
+        lc.offset_hz = 7.0;
+        lc.ppm = 100.0;
+        lc.seed = 5 + (uint64_t)i;
+        hs_line *l;
+        hs_line_create(&lc, &l);
+        hs_line_process(l, x, NULL, y, NULL, n);
+        hs_line_destroy(l);
+        run_out o;
+        run(&k[i].c, y, n, 160, &o);
+        char what[64];
+        snprintf(what, sizeof what, "%s: bursts", k[i].name);
+        hs_check_int(what, o.r.bursts, 3);
+        snprintf(what, sizeof what, "%s: cadence ok", k[i].name);
+        hs_check_true(what, o.r.cadence_ok);
+        snprintf(what, sizeof what, "%s: frequency", k[i].name);
+        hs_check_near(what, o.r.freq_hz, k[i].f * (1.0 + 1e-4) + 7.0, 1.0, "Hz");
+        snprintf(what, sizeof what, "%s: level", k[i].name);
+        hs_check_near(what, o.r.level_dbm0, -19.0, 0.5, "dBm0");
+        free(x);
+        free(y);
+    }
+    return 0;
+}
+
 HS_TEST_MAIN(
     HS_CASE(ct_cadence),
     HS_CASE(cng_cadence),
     HS_CASE(wrong_cadence),
     HS_CASE(rejection),
-    HS_CASE(chunking)
+    HS_CASE(chunking),
+    HS_CASE(through_line)
 )
