@@ -21,8 +21,17 @@ struct hs_echocan {
 
 hs_echocan_config hs_echocan_config_default(void)
 {
-    hs_echocan_config c = { 64, 64, 0, 0.5 };
+    hs_echocan_config c = { 64, 64, 0, 0.5, 0 };
     return c;
+}
+
+hs_err hs_echocan_set_far_delay(hs_echocan *ec, int samples)
+{
+    int dmax = ec->hlen - ec->cfg.far_taps;
+    if (samples < 0 || samples > dmax) return HS_EINVAL;
+    ec->cfg.far_delay_samples = samples;
+    hs_echocan_reset(ec);
+    return HS_OK;
 }
 
 const char *hs_echocan_config_problem(const hs_echocan_config *c)
@@ -31,6 +40,7 @@ const char *hs_echocan_config_problem(const hs_echocan_config *c)
     if (c->far_taps < 0 || c->far_taps > 1024) return "far_taps: must be 0..1024";
     if (c->far_delay_samples < 0 || c->far_delay_samples > 16000) return "far_delay_samples: must be 0..16000";
     if (!(c->mu > 0.0 && c->mu < 2.0)) return "mu: must be between 0 and 2";
+    if (c->max_far_delay_samples < 0 || c->max_far_delay_samples > 16000) return "max_far_delay_samples: must be 0..16000";
     return NULL;
 }
 
@@ -41,7 +51,8 @@ hs_err hs_echocan_create(const hs_echocan_config *c, hs_echocan **out)
     hs_echocan *ec = calloc(1, sizeof *ec);
     if (!ec) return HS_ENOMEM;
     ec->cfg = *c;
-    int need = c->far_taps ? c->far_delay_samples + c->far_taps : 0;
+    int dmax = c->max_far_delay_samples > c->far_delay_samples ? c->max_far_delay_samples : c->far_delay_samples;
+    int need = c->far_taps ? dmax + c->far_taps : 0;
     ec->hlen = need > c->near_taps ? need : c->near_taps;
     ec->reg = (c->near_taps + c->far_taps) * hs_dbm0_to_power(-40.0);
     ec->wn = calloc((size_t)c->near_taps, sizeof(float));

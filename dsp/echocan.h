@@ -20,6 +20,7 @@ typedef struct {
     int    far_taps;           /* 0..1024; 64 */
     int    far_delay_samples;  /* start of the far window; 0..16000 */
     double mu;                 /* NLMS step, 0 < mu < 2; 0.5 */
+    int    max_far_delay_samples; /* room for hs_echocan_set_far_delay; 0: far_delay_samples */
 } hs_echocan_config;
 
 hs_echocan_config hs_echocan_config_default(void);
@@ -31,6 +32,9 @@ void   hs_echocan_reset(hs_echocan *ec);
 void   hs_echocan_destroy(hs_echocan *ec);
 
 void   hs_echocan_set_adapt(hs_echocan *ec, int on);
+/* Moves the far window (e.g. once the round-trip delay is known) and resets; no allocation.
+ * HS_EINVAL beyond max_far_delay_samples. */
+hs_err hs_echocan_set_far_delay(hs_echocan *ec, int samples);
 void   hs_echocan_set_mu(hs_echocan *ec, double mu);
 /* out[i] = rx[i] - echo estimate from tx[..i]; tx is what this modem sent at the same
  * instants. out may alias rx. */

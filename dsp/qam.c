@@ -147,28 +147,14 @@ static void design_preemph(hs_qam_tx *tx, double S, double fc)
     for (int n = 0; n < PE_TAPS; n++) tx->pe[n] *= g;
 }
 
-hs_err hs_qam_tx_create(const hs_qam_config *c, hs_qam_tx **out)
+/* Tables for tx->cfg into buffers sized for every symbol rate (no allocation). */
+static void setup(hs_qam_tx *tx)
 {
-    *out = NULL;
-    if (hs_qam_config_problem(c)) return HS_EINVAL;
-    hs_qam_tx *tx = calloc(1, sizeof *tx);
-    if (!tx) return HS_ENOMEM;
-    tx->cfg = *c;
+    const hs_qam_config *c = &tx->cfg;
     int i = c->symbol_rate_index, h = c->high_carrier ? 1 : 0;
     hs_qam_samples_per_symbol(i, &tx->U, &tx->step);
-    tx->span = c->span_symbols;
     tx->cm = 10 * tab_c[i] * car_e[i][h];
     tx->cstep = 3 * tab_a[i] * car_d[i][h];
-    tx->coef = malloc(sizeof(float) * (size_t)(tx->U * tx->span));
-    tx->hist = malloc(sizeof(float complex) * (size_t)(2 * tx->span));
-    tx->ccos = malloc(sizeof(float) * (size_t)tx->cm);
-    tx->csin = malloc(sizeof(float) * (size_t)tx->cm);
-    tx->fcap = (size_t)c->fifo_symbols;
-    tx->fifo = malloc(sizeof(float complex) * tx->fcap);
-    if (!tx->coef || !tx->hist || !tx->ccos || !tx->csin || !tx->fifo) {
-        hs_qam_tx_destroy(tx);
-        return HS_ENOMEM;
-    }
     int H = tx->span / 2;
     double e = 0.0;
     for (int p = 0; p < tx->U; p++)
@@ -188,8 +174,48 @@ hs_err hs_qam_tx_create(const hs_qam_config *c, hs_qam_tx **out)
     tx->cinc = 2.0 * HS_PI * fc / HS_RATE;
     tx->pe_on = c->preemph_index != 0;
     if (tx->pe_on) design_preemph(tx, S, fc);
+}
+
+#define MAX_U  35      /* 2743 Bd: 35/12 samples per symbol */
+#define MAX_CM 490     /* 10 c e for 3429 Bd (c = 7, e = 7) */
+
+hs_err hs_qam_tx_create(const hs_qam_config *c, hs_qam_tx **out)
+{
+    *out = NULL;
+    if (hs_qam_config_problem(c)) return HS_EINVAL;
+    hs_qam_tx *tx = calloc(1, sizeof *tx);
+    if (!tx) return HS_ENOMEM;
+    tx->cfg = *c;
+    tx->span = c->span_symbols;
+    tx->coef = malloc(sizeof(float) * (size_t)(MAX_U * tx->span));
+    tx->hist = malloc(sizeof(float complex) * (size_t)(2 * tx->span));
+    tx->ccos = malloc(sizeof(float) * MAX_CM);
+    tx->csin = malloc(sizeof(float) * MAX_CM);
+    tx->fcap = (size_t)c->fifo_symbols;
+    tx->fifo = malloc(sizeof(float complex) * tx->fcap);
+    if (!tx->coef || !tx->hist || !tx->ccos || !tx->csin || !tx->fifo) {
+        hs_qam_tx_destroy(tx);
+        return HS_ENOMEM;
+    }
+    setup(tx);
     hs_qam_tx_reset(tx);
     *out = tx;
+    return HS_OK;
+}
+
+hs_err hs_qam_tx_configure(hs_qam_tx *tx, int symbol_rate_index, int high_carrier, double carrier_hz,
+                           int preemph_index, double level_dbm0)
+{
+    hs_qam_config c = tx->cfg;
+    c.symbol_rate_index = symbol_rate_index;
+    c.high_carrier = high_carrier;
+    c.carrier_hz = carrier_hz;
+    c.preemph_index = preemph_index;
+    c.level_dbm0 = level_dbm0;
+    if (hs_qam_config_problem(&c)) return HS_EINVAL;
+    tx->cfg = c;
+    setup(tx);
+    hs_qam_tx_reset(tx);
     return HS_OK;
 }
 

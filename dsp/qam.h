@@ -49,6 +49,10 @@ typedef struct hs_qam_tx hs_qam_tx;
 hs_err hs_qam_tx_create(const hs_qam_config *c, hs_qam_tx **out);
 void   hs_qam_tx_reset(hs_qam_tx *tx);
 void   hs_qam_tx_destroy(hs_qam_tx *tx);
+/* New rate, carrier, pre-emphasis and level without allocating (buffers are sized for every
+ * rate at create), then reset. HS_EINVAL (unchanged) if out of range. */
+hs_err hs_qam_tx_configure(hs_qam_tx *tx, int symbol_rate_index, int high_carrier, double carrier_hz,
+                           int preemph_index, double level_dbm0);
 
 /* Queues one symbol (unit mean power scale). Returns 0 if the FIFO is full. */
 int    hs_qam_tx_put(hs_qam_tx *tx, float complex sym);

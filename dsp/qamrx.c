@@ -104,6 +104,25 @@ const char *hs_qamrx_config_problem(const hs_qamrx_config *c)
     return NULL;
 }
 
+/* Rate-dependent figures and the interpolator table for rx->cfg (no allocation: the table
+ * is sized at create for the longest symbol, 2400 Bd). */
+static void setup(hs_qamrx *rx)
+{
+    const hs_qamrx_config *c = &rx->cfg;
+    rx->S = hs_qam_symbol_rate(c->symbol_rate_index);
+    rx->Ts = HS_RATE / rx->S;
+    rx->fc = c->carrier_hz > 0.0 ? c->carrier_hz : hs_qam_carrier_hz(c->symbol_rate_index, c->high_carrier);
+    rx->Lh = (int)ceil(c->rrc_span_symbols * rx->Ts / 2.0);
+    /* T[p][i] = g((p/P + Lh - 1 - i) / Ts) / Ts, a Hann-tapered RRC */
+    double half = rx->Lh;
+    for (int p = 0; p < IP_PHASES; p++)
+        for (int i = 0; i < 2 * rx->Lh; i++) {
+            double d = (double)p / IP_PHASES + rx->Lh - 1 - i;
+            double win = fabs(d) < half ? 0.5 + 0.5 * cos(HS_PI * d / half) : 0.0;
+            rx->ip[p * 2 * rx->Lh + i] = (float)(hs_rrc(d / rx->Ts, c->rolloff) / rx->Ts * sqrt(win));
+        }
+}
+
 hs_err hs_qamrx_create(const hs_qamrx_config *c, hs_qamrx **out)
 {
     *out = NULL;
@@ -111,12 +130,9 @@ hs_err hs_qamrx_create(const hs_qamrx_config *c, hs_qamrx **out)
     hs_qamrx *rx = calloc(1, sizeof *rx);
     if (!rx) return HS_ENOMEM;
     rx->cfg = *c;
-    rx->S = hs_qam_symbol_rate(c->symbol_rate_index);
-    rx->Ts = HS_RATE / rx->S;
-    rx->fc = c->carrier_hz > 0.0 ? c->carrier_hz : hs_qam_carrier_hz(c->symbol_rate_index, c->high_carrier);
-    rx->Lh = (int)ceil(c->rrc_span_symbols * rx->Ts / 2.0);
+    int lh_max = (int)ceil(c->rrc_span_symbols * (HS_RATE / 2400.0) / 2.0);
     rx->ntaps = 2 * c->eq_span_symbols;
-    rx->ip = malloc(sizeof(float) * (size_t)(IP_PHASES * 2 * rx->Lh));
+    rx->ip = malloc(sizeof(float) * (size_t)(IP_PHASES * 2 * lh_max));
     rx->w = malloc(sizeof(float complex) * (size_t)rx->ntaps);
     rx->dl = malloc(sizeof(float complex) * (size_t)(2 * rx->ntaps));
     rx->fcap = (size_t)c->fifo_symbols;
@@ -130,16 +146,26 @@ hs_err hs_qamrx_create(const hs_qamrx_config *c, hs_qamrx **out)
         hs_qamrx_destroy(rx);
         return HS_ENOMEM;
     }
-    /* T[p][i] = g((p/P + Lh - 1 - i) / Ts) / Ts, a Hann-tapered RRC */
-    double half = rx->Lh;
-    for (int p = 0; p < IP_PHASES; p++)
-        for (int i = 0; i < 2 * rx->Lh; i++) {
-            double d = (double)p / IP_PHASES + rx->Lh - 1 - i;
-            double win = fabs(d) < half ? 0.5 + 0.5 * cos(HS_PI * d / half) : 0.0;
-            rx->ip[p * 2 * rx->Lh + i] = (float)(hs_rrc(d / rx->Ts, c->rolloff) / rx->Ts * sqrt(win));
-        }
+    setup(rx);
     hs_qamrx_reset(rx);
     *out = rx;
+    return HS_OK;
+}
+
+hs_err hs_qamrx_configure(hs_qamrx *rx, int symbol_rate_index, int high_carrier, double carrier_hz,
+                          hs_scr_poly far_poly)
+{
+    hs_qamrx_config c = rx->cfg;
+    c.symbol_rate_index = symbol_rate_index;
+    c.high_carrier = high_carrier;
+    c.carrier_hz = carrier_hz;
+    c.far_poly = far_poly;
+    c.trn_points = 4;
+    c.dd_points = 4;
+    if (hs_qamrx_config_problem(&c)) return HS_EINVAL;
+    rx->cfg = c;
+    setup(rx);
+    hs_qamrx_reset(rx);
     return HS_OK;
 }
 

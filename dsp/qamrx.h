@@ -65,6 +65,10 @@ typedef struct hs_qamrx hs_qamrx;
 hs_err hs_qamrx_create(const hs_qamrx_config *c, hs_qamrx **out);
 void   hs_qamrx_reset(hs_qamrx *rx);
 void   hs_qamrx_destroy(hs_qamrx *rx);
+/* New rate, carrier and far scrambler without allocating (tables are sized for every rate at
+ * create), 4-point TRN and decisions, then reset. HS_EINVAL (unchanged) if out of range. */
+hs_err hs_qamrx_configure(hs_qamrx *rx, int symbol_rate_index, int high_carrier, double carrier_hz,
+                          hs_scr_poly far_poly);
 void   hs_qamrx_process(hs_qamrx *rx, const float *in, size_t n);
 
 /* Symbols equalised since the last read (FIFO; when full the newest are dropped). */

@@ -612,25 +612,40 @@ hs_err hs_v34p34_create(const hs_v34p34_config *c, hs_evq *ev, hs_v34p34 **out)
     p->c = *c;
     p->ev = ev;
     hs_qam_config qc = hs_qam_config_default(c->tx_sr, c->tx_high);
-    qc.preemph_index = c->tx_preemph;
-    qc.level_dbm0 = c->level_dbm0;
     qc.fifo_symbols = 4;
     hs_qamrx_config rc = hs_qamrx_config_default(c->rx_sr, c->rx_high);
-    rc.far_poly = c->role == HS_ROLE_CALLER ? HS_SCR_GPA : HS_SCR_GPC;
     rc.fifo_symbols = 16;
     hs_echocan_config ecc = hs_echocan_config_default();
     ecc.near_taps = 64;    /* 8 ms of near echo */
-    ecc.mu = 1.0;          /* fastest NLMS: the training window is short (< 1000 T) */
-    int rtd = (int)(c->rtd_ms * HS_RATE / 1000.0);
-    ecc.far_taps = rtd > 96 ? 32 : 0;
-    ecc.far_delay_samples = rtd > 96 ? rtd - 16 : 0;
+    ecc.far_taps = 32;     /* 4 ms around the round-trip delay */
+    ecc.far_delay_samples = 64;
+    ecc.max_far_delay_samples = 12000;
+    ecc.mu = 1.0;          /* fastest NLMS: the training window is short (< 1500 T) */
     if (hs_qam_tx_create(&qc, &p->tx) != HS_OK || hs_qamrx_create(&rc, &p->rx) != HS_OK ||
         hs_echocan_create(&ecc, &p->ec) != HS_OK) {
         hs_v34p34_destroy(p);
         return HS_ENOMEM;
     }
-    hs_v34p34_reset(p);
+    if (hs_v34p34_start(p, c) != HS_OK) {
+        hs_v34p34_destroy(p);
+        return HS_EINVAL;
+    }
     *out = p;
+    return HS_OK;
+}
+
+hs_err hs_v34p34_start(hs_v34p34 *p, const hs_v34p34_config *c)
+{
+    if (hs_v34p34_config_problem(c)) return HS_EINVAL;
+    p->c = *c;
+    hs_scr_poly far = c->role == HS_ROLE_CALLER ? HS_SCR_GPA : HS_SCR_GPC;
+    int rtd = (int)(c->rtd_ms * HS_RATE / 1000.0);
+    int d = rtd - 16 > 64 ? rtd - 16 : 64;
+    if (hs_qam_tx_configure(p->tx, c->tx_sr, c->tx_high, 0.0, c->tx_preemph, c->level_dbm0) != HS_OK ||
+        hs_qamrx_configure(p->rx, c->rx_sr, c->rx_high, 0.0, far) != HS_OK ||
+        hs_echocan_set_far_delay(p->ec, d > 12000 ? 12000 : d) != HS_OK)
+        return HS_EINVAL;
+    hs_v34p34_reset(p);
     return HS_OK;
 }
 

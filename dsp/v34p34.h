@@ -52,6 +52,10 @@ typedef enum { HS_V34P34_RUNNING = 0, HS_V34P34_CONNECTED, HS_V34P34_FAILED } hs
 typedef struct hs_v34p34 hs_v34p34;
 hs_err hs_v34p34_create(const hs_v34p34_config *c, hs_evq *ev, hs_v34p34 **out);
 void   hs_v34p34_reset(hs_v34p34 *p);
+/* (Re)starts phase 3 with a new configuration (what phase 2 decided) without allocating:
+ * the modem creates the object up front and starts it when phase 2 ends. Sample 0 of the
+ * new run is c->start_sample. */
+hs_err hs_v34p34_start(hs_v34p34 *p, const hs_v34p34_config *c);
 void   hs_v34p34_destroy(hs_v34p34 *p);
 /* Full duplex: for each sample, first takes in[i] (NULL = silence), then writes out[i]. */
 void   hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n);
