@@ -712,6 +712,18 @@ void hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n)
             hs_qamrx_sym s;
             while (hs_qamrx_read(p->rx, &s, 1)) on_symbol(p, &s);
             watch_rx(p);
+            /* the equalizer over time, every 100 ms while it runs (GUI, tests) */
+            if (p->rx_state >= HS_QAMRX_TRAIN_PP && !p->rx_mute && p->now % ms(100.0) == 0) {
+                hs_event ev;
+                ev_init(p, &ev, HS_EV_V34_EQ);
+                hs_event_str(&ev, "what", "equalizer");
+                hs_event_str(&ev, "state", hs_qamrx_state_name((hs_qamrx_state)p->rx_state));
+                hs_event_num(&ev, "mse", hs_qamrx_get_mse(p->rx));
+                hs_event_num(&ev, "snr_db", hs_qamrx_get_snr_db(p->rx));
+                hs_event_num(&ev, "timing_ppm", hs_qamrx_get_timing_offset_ppm(p->rx));
+                hs_event_num(&ev, "carrier_offset_hz", hs_qamrx_get_carrier_offset_hz(p->rx));
+                push(p, &ev);
+            }
         }
         step(p);
         if (hs_qam_tx_symbols_needed(p->tx, 1)) hs_qam_tx_put(p->tx, next_symbol(p));

@@ -17,6 +17,8 @@ typedef struct {
     uint64_t hash;
     int      nev;
     int      order_ok;
+    double   t_s[2], t_j[2], t_jp, t_e_rx[2], t_connect[2];   /* event times, s */
+    int      neq[2];
 } pair_res;
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -79,6 +81,14 @@ static void run_pair_pts(const hs_line_config *lc, int sr, int high, double max_
             if (e.type == HS_EV_V34_MP) { if (!seen_j[s]) R->order_ok = 0; seen_mp[s] = 1; }
             if (e.type == HS_EV_V34_E) { if (!seen_mp[s]) R->order_ok = 0; seen_e[s] = 1; }
             if (e.type == HS_EV_CONNECT && !seen_e[s]) R->order_ok = 0;
+            double t = (double)e.sample / HS_RATE;
+            const hs_field *sig = hs_event_field(&e, "signal");
+            if (e.type == HS_EV_TX && sig && !strcmp(sig->v.s, "S") && R->t_s[s] == 0) R->t_s[s] = t;
+            if (e.type == HS_EV_TX && sig && !strcmp(sig->v.s, "J") && R->t_j[s] == 0) R->t_j[s] = t;
+            if (e.type == HS_EV_TX && sig && !strcmp(sig->v.s, "J'")) R->t_jp = t;
+            if (e.type == HS_EV_V34_E) R->t_e_rx[s] = t;
+            if (e.type == HS_EV_CONNECT) R->t_connect[s] = t;
+            if (e.type == HS_EV_V34_EQ) R->neq[s]++;
             if (getenv("HS_V34P34_TRACE")) {
                 const hs_field *f = hs_event_field(&e, "signal");
                 fprintf(stderr, "%8.3f %s %-10s %s\n", (double)e.sample / HS_RATE, s ? "ans" : "cal",
@@ -147,6 +157,14 @@ static int connects_clean_line(void)
         hs_check_int("same rate at both ends", R.rate[0], R.rate[1]);
         hs_check_above("rate on a clean line", R.rate[0], want_min[i], "bit/s");
         hs_check_true("event order J < MP < E < connect", R.order_ok);
+        /* timeline windows (digest §3.4): own S to the end of own phase-3 TRN (= start of J)
+         * at most 2000 ms + RTD (answerer; call modem 2000 ms + 2 RTD) [11.3.1.2.3,
+         * 11.3.1.1.6]; the caller receives E within 2500 ms + 2 RTD after J' [11.4.2.1.2] */
+        double rtd = 2.0 * (lc.delay_ms + 8.0) / 1000.0;
+        hs_check_below("answerer S .. end of TRN", R.t_j[1] - R.t_s[1], 2.0 + rtd, "s");
+        hs_check_below("caller S .. end of TRN", R.t_j[0] - R.t_s[0], 2.0 + 2 * rtd, "s");
+        hs_check_below("caller J' .. far E", R.t_e_rx[0] - R.t_jp, 2.5 + 2 * rtd, "s");
+        hs_check_above("equalizer reports (every 100 ms) from each modem", R.neq[0] < R.neq[1] ? R.neq[0] : R.neq[1], 5, "");
     }
     return 0;
 }
