@@ -8,11 +8,14 @@
  *
  * Start-up it follows the far modem's phase-3 sequence: S (energy + the period-2 pattern,
  * carrier offset measured from z_n z*_{n-2}), S-bar (the pattern flips: symbol alignment),
- * PP (alignment refined by correlation with the 48-symbol period, initial equalizer from
- * it, then LMS with PP as reference), TRN (LMS with the regenerated TRN: far scrambler from
- * zero, config.trn_points), then decision-directed on config.dd_points. Symbol timing is
- * tracked by holding the energy centroid of the equalizer taps in place (a second-order loop
- * on the interpolator's rate), which follows a sample-clock offset of +-100 ppm and more.
+ * PP (alignment by correlation with the 48-symbol period; a least-squares equalizer solved
+ * on ~200 PP symbols, then NLMS), TRN (the regenerated TRN - far scrambler from zero,
+ * config.trn_points - as reference; least squares again over PP + the first 256 TRN
+ * symbols, then NLMS with a small step), then decision-directed on config.dd_points; in
+ * silence the equalizer and loops hold. Symbol timing: a second-order loop on the
+ * interpolator's rate driven by the MSE gradient with respect to the sampling instant
+ * (tracks +-100 ppm; the measured offset is how far the loop moved the instants per symbol).
+ * Carrier: frequency measured on S, then a second-order phase loop on the decisions.
  *
  * Measured values: MSE and SNR after equalisation, taps, timing offset (ppm, receive clock
  * against transmit clock), carrier offset (Hz), AGC gain, and every equalised symbol with its
