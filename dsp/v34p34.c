@@ -51,6 +51,7 @@ struct hs_v34p34 {
     int              j_count, j_type;
     int              got_far_j, got_jprime, sbar_far;
     int              s_run, last_q, sbar_first;
+    float complex    yh[2];        /* last two equalised symbols (S -> S-bar) */
     int              rx4_started, rx4_trained;
     double           rx_snr;
     int              ones;
@@ -203,7 +204,7 @@ static void go(hs_v34p34 *p, pstate next, const char *why)
              * been finished and that has come back: adapt from PP + RTD + 16 T on */
             p->rx_mute = 1;
             p->ec_adapt_at = p->now + ms(rtd) +
-                (uint64_t)((HS_V34_S_LEN + HS_V34_SBAR_LEN + 16) * HS_RATE / hs_qam_symbol_rate(p->c.tx_sr));
+                (uint64_t)((HS_V34_S_LEN + HS_V34_SBAR_LEN + 64) * HS_RATE / hs_qam_symbol_rate(p->c.tx_sr));
         } else {
             hs_echocan_set_adapt(p->ec, 1);
         }
@@ -514,18 +515,26 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             push(p, &e);
         }
     }
-    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3] */
+    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3].
+     * Rotation invariant: S repeats every 2 symbols (y_n y*_{n-2} ~ +|y|^2) and S-bar is S
+     * turned by 180 degrees, so the two symbols across the boundary give y_n y*_{n-2} ~ -|y|^2.
+     * (After the far modem's silence the decision-directed carrier phase can come back turned
+     * by a multiple of 90 degrees, and S alone is no help to the timing loop, so the absolute
+     * labels are not reliable here.) */
     if (p->c.role == HS_ROLE_CALLER && p->st == P_J && !p->sbar_far && s->state == HS_QAMRX_DD) {
-        int label, q;
-        hs_v34_slice(s->d, 4, &label, &q);
-
-        if ((q == 0 && p->last_q == 3) || (q == 3 && p->last_q == 0)) {
+        float complex y2 = p->yh[1];
+        p->yh[1] = p->yh[0];
+        p->yh[0] = s->y;
+        float pa = crealf(s->y) * crealf(s->y) + cimagf(s->y) * cimagf(s->y);
+        float pb = crealf(y2) * crealf(y2) + cimagf(y2) * cimagf(y2);
+        float c = crealf(s->y * conjf(y2));
+        int strong = pa > 0.1f && pb > 0.1f;
+        int same = strong && c > 0.2f * sqrtf(pa * pb), flip = strong && c < -0.2f * sqrtf(pa * pb);
+        if (same && !p->sbar_first) {
             p->s_run++;
-            p->sbar_first = 0;
-        } else if (q == 2 && p->last_q == 3 && p->s_run >= 16) {
+        } else if (flip && p->s_run >= 16 && !p->sbar_first) {
             p->sbar_first = 1;
-            p->s_run = 0;
-        } else if (q == 1 && p->last_q == 2 && p->sbar_first) {
+        } else if (flip && p->sbar_first) {
             /* second S-bar symbol: TRN(0) follows the 16th, 14 symbols after the next */
             p->sbar_far = 1;
             hs_qamrx_start_trn(p->rx, p->c.j_points, 14);
@@ -540,7 +549,6 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             p->s_run = 0;
             p->sbar_first = 0;
         }
-        p->last_q = q;
     }
     uint8_t bits[4];
     int nb = hs_v34_demap_diff(&p->dem, s->d, p->rx_points, bits);
@@ -717,6 +725,7 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->got_far_j = p->got_jprime = p->sbar_far = 0;
     p->s_run = p->sbar_first = 0;
     p->last_q = -1;
+    p->yh[0] = p->yh[1] = 0.0f;
     p->rx4_started = p->rx4_trained = 0;
     p->rx_snr = 0.0;
     p->ones = p->collecting = p->mpn = 0;
