@@ -51,7 +51,6 @@ struct hs_v34p34 {
     int              j_count, j_type;
     int              got_far_j, got_jprime, sbar_far;
     int              s_run, last_q, sbar_first;
-    float complex    yh[2];        /* last two equalised symbols (S -> S-bar) */
     int              rx4_started, rx4_trained;
     double           rx_snr;
     int              ones;
@@ -515,26 +514,18 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             push(p, &e);
         }
     }
-    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3].
-     * Rotation invariant: S repeats every 2 symbols (y_n y*_{n-2} ~ +|y|^2) and S-bar is S
-     * turned by 180 degrees, so the two symbols across the boundary give y_n y*_{n-2} ~ -|y|^2.
-     * (After the far modem's silence the decision-directed carrier phase can come back turned
-     * by a multiple of 90 degrees, and S alone is no help to the timing loop, so the absolute
-     * labels are not reliable here.) */
+    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3] */
     if (p->c.role == HS_ROLE_CALLER && p->st == P_J && !p->sbar_far && s->state == HS_QAMRX_DD) {
-        float complex y2 = p->yh[1];
-        p->yh[1] = p->yh[0];
-        p->yh[0] = s->y;
-        float pa = crealf(s->y) * crealf(s->y) + cimagf(s->y) * cimagf(s->y);
-        float pb = crealf(y2) * crealf(y2) + cimagf(y2) * cimagf(y2);
-        float c = crealf(s->y * conjf(y2));
-        int strong = pa > 0.1f && pb > 0.1f;
-        int same = strong && c > 0.2f * sqrtf(pa * pb), flip = strong && c < -0.2f * sqrtf(pa * pb);
-        if (same && !p->sbar_first) {
+        int label, q;
+        hs_v34_slice(s->d, 4, &label, &q);
+
+        if ((q == 0 && p->last_q == 3) || (q == 3 && p->last_q == 0)) {
             p->s_run++;
-        } else if (flip && p->s_run >= 16 && !p->sbar_first) {
+            p->sbar_first = 0;
+        } else if (q == 2 && p->last_q == 3 && p->s_run >= 16) {
             p->sbar_first = 1;
-        } else if (flip && p->sbar_first) {
+            p->s_run = 0;
+        } else if (q == 1 && p->last_q == 2 && p->sbar_first) {
             /* second S-bar symbol: TRN(0) follows the 16th, 14 symbols after the next */
             p->sbar_far = 1;
             hs_qamrx_start_trn(p->rx, p->c.j_points, 14);
@@ -549,6 +540,7 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             p->s_run = 0;
             p->sbar_first = 0;
         }
+        p->last_q = q;
     }
     uint8_t bits[4];
     int nb = hs_v34_demap_diff(&p->dem, s->d, p->rx_points, bits);
@@ -725,7 +717,6 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->got_far_j = p->got_jprime = p->sbar_far = 0;
     p->s_run = p->sbar_first = 0;
     p->last_q = -1;
-    p->yh[0] = p->yh[1] = 0.0f;
     p->rx4_started = p->rx4_trained = 0;
     p->rx_snr = 0.0;
     p->ones = p->collecting = p->mpn = 0;
