@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "echocan.h"
+#include "info.h"
 #include "mp.h"
 #include "qam.h"
 #include "qamrx.h"
@@ -108,8 +109,7 @@ const char *hs_v34p34_config_problem(const hs_v34p34_config *c)
 
 int hs_v34_symbol_rate_index(int bd)
 {
-    static const int nom[6] = { 2400, 2743, 2800, 3000, 3200, 3429 };
-    for (int i = 0; i < 6; i++) if (bd == nom[i]) return i;
+    for (int i = 0; i < HS_V34_NRATES; i++) if (bd == hs_v34_nominal_rate[i]) return i;
     return -1;
 }
 
