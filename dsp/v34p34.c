@@ -51,7 +51,7 @@ struct hs_v34p34 {
     int64_t          bitcount, j_last_pos;
     int              j_count, j_type;
     int              got_far_j, got_jprime, sbar_far;
-    int              s_run, last_q, sbar_first;
+    int              s_run, last_q, sbar_first, q_two;
     int              rx4_started, rx4_trained;
     double           rx_snr;
     int              ones;
@@ -514,18 +514,22 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             push(p, &e);
         }
     }
-    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3] */
+    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3],
+     * on the quadrant labels relative to two symbols earlier, so that a carrier phase that
+     * comes back from the far modem's silence turned by a multiple of 90 degrees does not
+     * matter: S repeats every 2 symbols (q_n = q_{n-2} != q_{n-1}); the first two S-bar
+     * symbols are each turned by 180 degrees against two symbols earlier. */
     if (p->c.role == HS_ROLE_CALLER && p->st == P_J && !p->sbar_far && s->state == HS_QAMRX_DD) {
         int label, q;
         hs_v34_slice(s->d, 4, &label, &q);
-
-        if ((q == 0 && p->last_q == 3) || (q == 3 && p->last_q == 0)) {
+        int q2 = p->q_two;             /* q_{n-2} */
+        if (q2 >= 0 && q == q2 && q != p->last_q && ((q - p->last_q + 4) % 4) != 2) {
             p->s_run++;
             p->sbar_first = 0;
-        } else if (q == 2 && p->last_q == 3 && p->s_run >= 16) {
+        } else if (q2 >= 0 && q == (q2 + 2) % 4 && p->s_run >= 16 && !p->sbar_first) {
             p->sbar_first = 1;
             p->s_run = 0;
-        } else if (q == 1 && p->last_q == 2 && p->sbar_first) {
+        } else if (q2 >= 0 && q == (q2 + 2) % 4 && p->sbar_first) {
             /* second S-bar symbol: TRN(0) follows the 16th, 14 symbols after the next */
             p->sbar_far = 1;
             hs_qamrx_start_trn(p->rx, p->c.j_points, 14);
@@ -540,6 +544,7 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             p->s_run = 0;
             p->sbar_first = 0;
         }
+        p->q_two = p->last_q;
         p->last_q = q;
     }
     uint8_t bits[4];
@@ -717,6 +722,7 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->got_far_j = p->got_jprime = p->sbar_far = 0;
     p->s_run = p->sbar_first = 0;
     p->last_q = -1;
+    p->q_two = -1;
     p->rx4_started = p->rx4_trained = 0;
     p->rx_snr = 0.0;
     p->ones = p->collecting = p->mpn = 0;
