@@ -65,6 +65,7 @@ struct hs_v34p34 {
     uint64_t         connect_sample;
     double           erle;
     int              fail_phase;
+    int              trn3_len;     /* own phase-3 TRN length in symbols */
     /* the most recent equalised points (GUI constellation), a ring */
     float complex    pts[HS_V34P34_EQ_POINTS];
     int              npts, pts_pos;
@@ -202,8 +203,13 @@ static void go(hs_v34p34 *p, pstate next, const char *why)
             /* the answerer's J goes on until our S -> S-bar has reached it, one pattern has
              * been finished and that has come back: adapt from PP + RTD + 16 T on */
             p->rx_mute = 1;
-            p->ec_adapt_at = p->now + ms(rtd) +
-                (uint64_t)((HS_V34_S_LEN + HS_V34_SBAR_LEN + 64) * HS_RATE / hs_qam_symbol_rate(p->c.tx_sr));
+            double S = hs_qam_symbol_rate(p->c.tx_sr);
+            double wait_t = rtd / 1000.0 * S + HS_V34_S_LEN + HS_V34_SBAR_LEN + 64;
+            p->ec_adapt_at = p->now + (uint64_t)(wait_t * HS_RATE / S);
+            /* on a long line that is late: send TRN long enough that the echo canceller still
+             * adapts over 1024 T (S .. end of TRN stays far below 2000 ms + 2 RTD [11.3.1.1.6]) */
+            int need = (int)ceil(wait_t) + 1024 - HS_V34_S_LEN - HS_V34_SBAR_LEN - HS_V34_PP_LEN;
+            p->trn3_len = need > p->c.trn3_symbols ? need : p->c.trn3_symbols;
         } else {
             hs_echocan_set_adapt(p->ec, 1);
         }
@@ -294,7 +300,7 @@ static float complex next_symbol(hs_v34p34 *p)
     case P_TRN:
         if (p->cnt == 0) hs_v34_mapper_start_trn(&p->map);
         s = hs_v34_trn_symbol(&p->map, 4, NULL);
-        if (++p->cnt == p->c.trn3_symbols) go(p, P_J, "phase-3 TRN sent");
+        if (++p->cnt >= p->trn3_len) go(p, P_J, "phase-3 TRN sent");
         break;
     case P_J: {
         const uint8_t *jb = hs_v34_j_bits(p->c.j_points);
@@ -735,6 +741,7 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->connect_sample = 0;
     p->erle = 0.0;
     p->fail_phase = 0;
+    p->trn3_len = p->c.trn3_symbols;
     p->npts = p->pts_pos = 0;
     p->st = P_SILENCE;
     p->state_start = 0;
