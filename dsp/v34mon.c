@@ -45,7 +45,6 @@ typedef struct {
     uint64_t    bad_at;
     uint64_t    good_sync_at;     /* sync of the last good frame (no bad report for it) */
     uint64_t    frame_end;        /* line time of the end of the last good frame */
-    uint64_t    sync_seen;        /* last loose sync: a frame may be coming in (+1; 0 none) */
     float       zr[LAGF], zi[LAGF];/* past window sums, for the frequency check */
     int         zpos;
     double      df_sum;
@@ -60,6 +59,10 @@ typedef struct {
     double      amp;              /* short-window amplitude of the steady tone */
     double      amp_sum, guard_sum;
     int         amp_n, reversals;
+    /* a finished tone waits until no frame can claim its end any more */
+    int         pend, pend_still_on, pend_reversals;
+    uint64_t    pend_start, pend_end;
+    double      pend_level, pend_guard, pend_freq;
 } carrier;
 
 enum { P_OFF = 0, P_L1, P_L2 };
@@ -201,7 +204,6 @@ static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
     c->hb[HIST - 1] = bit;
     if (c->run < HIST) c->run++;
     if (c->bad_pending && (double)(t - c->bad_sync_at) > (HS_INFO1C_BITS + 2) * T_SYM) flush_bad(m, c);
-    if (hs_info_sync_match(c->hb + HIST - HS_INFO_SYNC_BITS, 1)) c->sync_seen = t + 1;
 
     for (int i = 0; i < 3; i++) {
         int len = frame_len[i];
@@ -216,14 +218,20 @@ static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
         double level = hs_dpsk_rx_level_dbm0(c->rx);
         if (ok) {
             /* a tone on this carrier ends where the frame begins */
+            /* a tone that began inside the frame was its content (INFO1c opens with
+             * 18 zeros): drop it; one that began before ends where the frame begins */
+            double fs = (double)t - hs_dpsk_rx_delay(c->rx) - (len + 1) * T_SYM;
             if (c->open) {
-                double fs = (double)t - hs_dpsk_rx_delay(c->rx) - (len + 1) * T_SYM;
-                close_tone(m, c, fs > (double)c->start ? clamp_t(fs) : c->start, 0);
+                if (fs > (double)c->start + T_SYM) close_tone(m, c, clamp_t(fs), 0);
+                else c->open = 0;
+            }
+            if (c->pend && (double)c->pend_end > fs) {
+                if (fs > (double)c->pend_start + T_SYM) c->pend_end = clamp_t(fs);
+                else c->pend = 0;
             }
             if (c->bad_pending && c->bad_sync_at + 8 >= sync_at && c->bad_sync_at <= sync_at + 8)
                 c->bad_pending = 0;
             c->good_sync_at = sync_at;
-            c->sync_seen = 0;
             c->frame_end = clamp_t((double)t - hs_dpsk_rx_delay(c->rx) + 0.5 * T_SYM);
             emit_frame(m, c, fr, len, 1, level, t);
             continue;
@@ -245,22 +253,39 @@ static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
 
 /* ------------------------------------------------------------------ tones */
 
-static void close_tone(hs_v34mon *m, carrier *c, uint64_t end, int still_on)
+static void emit_tone(hs_v34mon *m, carrier *c)
 {
-    c->open = 0;
-    if (end < c->start + TONE_MIN) return;
+    if (!c->pend) return;
+    c->pend = 0;
+    if (c->pend_end < c->pend_start + TONE_MIN) return;
     hs_event e;
     int a = c->hz == 2400;
-    hs_event_init(&e, a ? HS_EV_V34_TONE_A : HS_EV_V34_TONE_B, m->ch, end);
-    e.start = c->start;
-    hs_event_num(&e, "freq_hz", c->hz + (c->df_n ? c->df_sum / c->df_n : 0.0));
-    double amp = c->amp_n ? c->amp_sum / c->amp_n : c->amp;
-    hs_event_num(&e, "level_dbm0", hs_power_to_dbm0(amp * amp / 2.0));
-    hs_event_num(&e, "duration_ms", ms(end - c->start));
-    hs_event_int(&e, "reversals", c->reversals);
-    if (a && c->amp_n) hs_event_num(&e, "guard_dbm0", hs_power_to_dbm0(c->guard_sum / c->amp_n));
-    if (still_on) hs_event_bool(&e, "still_on", 1);
+    hs_event_init(&e, a ? HS_EV_V34_TONE_A : HS_EV_V34_TONE_B, m->ch, c->pend_end);
+    e.start = c->pend_start;
+    hs_event_num(&e, "freq_hz", c->pend_freq);
+    hs_event_num(&e, "level_dbm0", c->pend_level);
+    hs_event_num(&e, "duration_ms", ms(c->pend_end - c->pend_start));
+    hs_event_int(&e, "reversals", c->pend_reversals);
+    if (a && c->pend_guard > 0.0) hs_event_num(&e, "guard_dbm0", hs_power_to_dbm0(c->pend_guard));
+    if (c->pend_still_on) hs_event_bool(&e, "still_on", 1);
     hs_evq_push(m->q, &e);
+}
+
+/* The tone ends at `end`; it is reported once no INFO frame on this carrier can still turn
+ * out to have begun before that (a frame is known only at its last bit). */
+static void close_tone(hs_v34mon *m, carrier *c, uint64_t end, int still_on)
+{
+    emit_tone(m, c);
+    c->open = 0;
+    c->pend = 1;
+    c->pend_start = c->start;
+    c->pend_end = end < c->start ? c->start : end;
+    c->pend_still_on = still_on;
+    c->pend_reversals = c->reversals;
+    double amp = c->amp_n ? c->amp_sum / c->amp_n : c->amp;
+    c->pend_level = hs_power_to_dbm0(amp * amp / 2.0);
+    c->pend_guard = c->amp_n ? c->guard_sum / c->amp_n : 0.0;
+    c->pend_freq = c->hz + (c->df_n ? c->df_sum / c->df_n : 0.0);
 }
 
 static void tone_sample(hs_v34mon *m, carrier *c, float x)
@@ -292,9 +317,7 @@ static void tone_sample(hs_v34mon *m, carrier *c, float x)
 
     uint64_t run = hs_dpsk_rx_tone_samples(c->rx);
     if (!c->open) {
-        /* not while a frame may be coming in on this carrier (INFO1c opens with 18 zeros) */
-        int framing = c->sync_seen && (double)m->now < (double)c->sync_seen + (HS_INFO1C_BITS + 2) * T_SYM;
-        if (run >= TONE_ON && !framing && c->df_run >= TONE_ON) {
+        if (run >= TONE_ON && c->df_run >= TONE_ON) {
             c->open = 1;
             /* the receiver's 20 ms boxcar passes its test about 40 samples after the tone
              * began at its input (measured), plus the receiver's filter delay */
@@ -475,6 +498,8 @@ static void one_sample(hs_v34mon *m, float x)
             if (c->open) c->reversals++;
         }
         tone_sample(m, c, x);
+        if (c->pend && (double)m->now > (double)c->pend_end + hs_dpsk_rx_delay(c->rx) + (HS_INFO1C_BITS + 3) * T_SYM)
+            emit_tone(m, c);
     }
     m->now++;
 }
@@ -490,6 +515,7 @@ void hs_v34mon_finish(hs_v34mon *m)
         carrier *c = &m->c[k];
         flush_bad(m, c);
         if (c->open) close_tone(m, c, m->now, 1);
+        emit_tone(m, c);
     }
     if (m->pstate == P_L1) {
         if (!m->have_l1_start) find_l1_start(m);

@@ -32,3 +32,23 @@ int  v34mon_rec_tx_span(const v34mon_rec *r, int source, const char *signal, int
 const hs_event *v34mon_rec_find(const v34mon_rec *r, hs_ev_type type, int i);
 
 #endif
+
+/* What the analyser reported, in a form both the engine's events and `analyze --events
+ * json` lines convert to. */
+typedef struct {
+    int      type;                /* hs_ev_type */
+    uint64_t start, sample;
+    int      crc_ok;              /* -1 if absent */
+    int      carrier_hz;          /* 0 if absent */
+    char     bits[160];           /* "" if none */
+} v34mon_obs;
+
+void v34mon_obs_from_event(const hs_event *e, v34mon_obs *o);
+/* One JSON line of `analyze --events json`; 0 if it is not a V.34 phase-2 event. */
+int  v34mon_obs_from_json(const char *line, v34mon_obs *o);
+
+/* Compares the analyser's findings with the sim's truth for the modems present in the
+ * recording (caller / answerer) and runs the checks (prints each). tol_ms: tone and L1/L2
+ * edges; reversals and frame starts are held to 2 ms. Returns the number of failed checks. */
+int  v34mon_rec_check(const v34mon_rec *r, const v34mon_obs *obs, size_t n, int caller,
+                      int answerer, double tol_ms, const char *label);

@@ -1,46 +1,246 @@
-/* dsp/v34mon: passive V.34 phase-2 recognition on one channel. */
+/* dsp/v34mon: passive V.34 phase-2 recognition on one channel, checked against a V.8 +
+ * phase 2 exchange made by the real sim (dsp/sim.h, stop_after HS_STOP_AFTER_PHASE2):
+ * the frames must carry the sim's own bits with a good CRC, the tones, L1/L2 and reversals
+ * must sit at the sim's times, in a mono mix of both modems, on each modem alone, and with
+ * noise at 20 dB SNR. Plus: attribution by content (frames on the "wrong" carrier), a bad
+ * CRC, no false findings in V.8 and noise, determinism and chunking. */
+#include "dpsk.h"
+#include "evfmt.h"
 #include "hs_test.h"
+#include "info.h"
+#include "level.h"
+#include "rng.h"
 #include "v34mon.h"
 #include "v34mon_rec.h"
-#include "evfmt.h"
 
-static size_t run_mon(const float *x, size_t n, hs_event *out, size_t cap)
+#define MAXEV 512
+
+/* Tolerance for tone and L1/L2 edges against the sim's transmit events, 20 ms:
+ *  - a tone's edge is where a 10 ms window crosses half amplitude: +-5 ms;
+ *  - the transmitter's tone fades in/out with the 75 % RRC pulse tail (+-4 symbols, the
+ *    half-amplitude point within ~7 ms of the transmit event);
+ *  - the sim's "Tone A/B" event comes when the modulator switched to steady tone, up to
+ *    4 symbols (6.7 ms) after the frame before it physically ended.
+ *  5 + 7 + 6.7 = 18.7 ms; L1/L2 edges (160-sample DFT, 40-sample hop, interpolated) are
+ *  well inside it. */
+#define TOL_MS 20.0
+
+static size_t run_mon(const float *x, size_t n, size_t block, hs_event *out, size_t cap)
 {
     hs_v34mon *m;
     if (hs_v34mon_create(1, &m) != HS_OK) return 0;
-    hs_v34mon_process(m, x, n);
-    hs_v34mon_finish(m);
     size_t k = 0;
     hs_event e;
+    for (size_t i = 0; i < n; i += block) {
+        size_t take = n - i < block ? n - i : block;
+        hs_v34mon_process(m, x + i, take);
+        while (hs_v34mon_poll(m, &e)) if (k < cap) out[k++] = e;
+    }
+    hs_v34mon_finish(m);
     while (hs_v34mon_poll(m, &e)) if (k < cap) out[k++] = e;
     hs_v34mon_destroy(m);
+    if (getenv("V34MON_DUMP"))
+        for (size_t i = 0; i < k; i++) {
+            char line[HS_EVFMT_MAX];
+            hs_evfmt_text(line, sizeof line, &out[i], HS_EVSRC_CHANNEL);
+            printf("  %llu-%llu %s", (unsigned long long)out[i].start, (unsigned long long)out[i].sample, line);
+        }
     return k;
 }
 
-static int dump(void)
+static hs_event evbuf[MAXEV];
+static v34mon_obs obsbuf[MAXEV];
+
+static int check_signal(const v34mon_rec *r, const float *x, int caller, int answerer, const char *label)
+{
+    size_t ne = run_mon(x, r->n, r->n, evbuf, MAXEV);
+    for (size_t i = 0; i < ne; i++) v34mon_obs_from_event(&evbuf[i], &obsbuf[i]);
+    return v34mon_rec_check(r, obsbuf, ne, caller, answerer, TOL_MS, label);
+}
+
+/* Noise at `snr_db` below P0 (-13 dBm0) in the 3100 Hz band, as the line simulator counts it. */
+static void add_noise(float *x, size_t n, double snr_db, uint32_t seed)
+{
+    hs_rng g;
+    hs_rng_seed(&g, seed);
+    double p = hs_dbm0_to_power(-13.0 - snr_db) * 4000.0 / 3100.0;
+    double sd = sqrt(p);
+    for (size_t i = 0; i < n; i++) x[i] += (float)(sd * hs_rng_gauss(&g));
+}
+
+static int with_rec(int (*fn)(v34mon_rec *))
 {
     v34mon_rec r;
-    if (v34mon_rec_make(&r) != 0) return 1;
-    printf("sim ok %d n %zu delay %.1f\n", r.ok, r.n, r.delay);
-    char line[HS_EVFMT_MAX];
-    for (size_t i = 0; i < r.nev; i++) {
-        if (r.ev[i].type < HS_EV_TX) continue;
-        hs_evfmt_text(line, sizeof line, &r.ev[i], HS_EVSRC_ENDPOINT);
-        printf("SIM %llu/%llu %s", (unsigned long long)r.ev[i].start, (unsigned long long)r.ev[i].sample, line);
-    }
-    float *mix = malloc(r.n * sizeof *mix);
-    for (size_t i = 0; i < r.n; i++) mix[i] = r.caller[i] + r.answerer[i];
-    static hs_event ev[512];
-    size_t ne = run_mon(mix, r.n, ev, 512);
-    for (size_t i = 0; i < ne; i++) {
-        hs_evfmt_text(line, sizeof line, &ev[i], HS_EVSRC_CHANNEL);
-        printf("MON %llu/%llu %s", (unsigned long long)ev[i].start, (unsigned long long)ev[i].sample, line);
-    }
-    free(mix);
+    if (!hs_check_true("sim recording made", v34mon_rec_make(&r) == 0)) return 1;
+    hs_check_true("sim: both modems completed phase 2", r.ok);
+    int rc = fn(&r);
     v34mon_rec_free(&r);
+    return rc;
+}
+
+static int mono_body(v34mon_rec *r)
+{
+    float *x = malloc(r->n * sizeof *x);
+    for (size_t i = 0; i < r->n; i++) x[i] = r->caller[i] + r->answerer[i];
+    check_signal(r, x, 1, 1, "mono mix");
+    free(x);
+    return 0;
+}
+static int mono_mix(void) { return with_rec(mono_body); }
+
+static int single_body(v34mon_rec *r)
+{
+    check_signal(r, r->caller, 1, 0, "caller alone");
+    check_signal(r, r->answerer, 0, 1, "answerer alone");
+    return 0;
+}
+static int one_modem(void) { return with_rec(single_body); }
+
+static int noise_body(v34mon_rec *r)
+{
+    float *x = malloc(r->n * sizeof *x);
+    for (size_t i = 0; i < r->n; i++) x[i] = r->caller[i] + r->answerer[i];
+    add_noise(x, r->n, 20.0, 11);
+    check_signal(r, x, 1, 1, "mono mix, SNR 20 dB");
+    for (size_t i = 0; i < r->n; i++) x[i] = r->answerer[i];
+    add_noise(x, r->n, 20.0, 12);
+    check_signal(r, x, 0, 1, "answerer alone, SNR 20 dB");
+    free(x);
+    return 0;
+}
+static int noise_20db(void) { return with_rec(noise_body); }
+
+/* V.8 alone (the mix up to the first INFO0) and noise alone: no V.34 findings. */
+static int v8_body(v34mon_rec *r)
+{
+    uint64_t s, e;
+    if (!hs_check_true("INFO0c sent", v34mon_rec_tx_span(r, HS_SRC_CALLER, "INFO0c", 0, &s, &e))) return 0;
+    float *x = malloc(r->n * sizeof *x);
+    for (size_t i = 0; i < r->n; i++) x[i] = r->caller[i] + r->answerer[i];
+    size_t ne = run_mon(x, (size_t)s, 160, evbuf, MAXEV);
+    hs_check_int("V.34 events during ANSam/, CM, JM, CJ (3.4 s)", (long long)ne, 0);
+    for (size_t i = 0; i < r->n; i++) x[i] = 0.0f;
+    add_noise(x, r->n, 0.0, 13);         /* noise alone at -13 dBm0 */
+    ne = run_mon(x, r->n, 160, evbuf, MAXEV);
+    hs_check_int("V.34 events in noise alone at -13 dBm0", (long long)ne, 0);
+    free(x);
+    return 0;
+}
+static int no_false_findings(void) { return with_rec(v8_body); }
+
+/* The type comes from the frame, the direction only from the carrier: an INFO1a sent on
+ * 1200 Hz and an INFO1c on 2400 Hz (as a V.90 digital modem sends on 1200 Hz), and INFO0
+ * on both. Frames go out from silence, each followed by a tone, as in phase 2. */
+static void send(float *x, size_t at, int carrier, const uint8_t *fr, int n)
+{
+    hs_dpsk_tx_config c = hs_dpsk_tx_config_v34(carrier == 2400, -13.0f);
+    c.carrier_hz = carrier;
+    c.guard_hz = 0;
+    hs_dpsk_tx *tx;
+    hs_dpsk_tx_create(&c, &tx);
+    uint8_t ref = 0;
+    hs_dpsk_tx_send_bits(tx, &ref, 1);
+    hs_dpsk_tx_send_bits(tx, fr, (size_t)n);
+    hs_dpsk_tx_set_tone(tx, 1);
+    for (size_t i = at; i < at + HS_MS(400); i++) x[i] += hs_dpsk_tx_sample(tx);
+    hs_dpsk_tx_destroy(tx);
+}
+
+static int by_content(void)
+{
+    size_t n = HS_MS(2200);
+    float *x = calloc(n, sizeof *x);
+    uint8_t f0[HS_INFO0_BITS], f1a[HS_INFO1A_BITS], f1c[HS_INFO1C_BITS];
+    hs_info0 i0 = hs_info0_default();
+    hs_info0_encode(&i0, f0);
+    hs_info1a a;
+    memset(&a, 0, sizeof a);
+    a.rate_ac = a.rate_ca = HS_V34_S3200;
+    a.max_n = 12;
+    a.freq_offset = -3;
+    hs_info1a_encode(&a, f1a);
+    hs_info1c c;
+    memset(&c, 0, sizeof c);
+    for (int k = 0; k < HS_V34_NRATES; k++) c.rate[k].max_n = 9 + k;
+    c.freq_offset = 7;
+    hs_info1c_encode(&c, f1c);
+    send(x, HS_MS(100), 1200, f1a, HS_INFO1A_BITS);    /* INFO1a on the call carrier */
+    send(x, HS_MS(600), 2400, f1c, HS_INFO1C_BITS);    /* INFO1c on the answer carrier */
+    send(x, HS_MS(1100), 1200, f0, HS_INFO0_BITS);     /* INFO0 on 1200 Hz: INFO0c */
+    send(x, HS_MS(1100), 2400, f0, HS_INFO0_BITS);     /* and at once on 2400 Hz: INFO0a */
+    f0[30] ^= 1;                                       /* a bad CRC */
+    send(x, HS_MS(1700), 2400, f0, HS_INFO0_BITS);
+    size_t ne = run_mon(x, n, 160, evbuf, MAXEV);
+    struct { int type, hz, ok; } want[] = {
+        { HS_EV_V34_INFO1A, 1200, 1 }, { HS_EV_V34_INFO1C, 2400, 1 },
+        { HS_EV_V34_INFO0C, 1200, 1 }, { HS_EV_V34_INFO0A, 2400, 1 }, { HS_EV_V34_INFO0A, 2400, 0 },
+    };
+    int found[5] = { 0 }, frames = 0;
+    for (size_t i = 0; i < ne; i++) {
+        v34mon_obs o;
+        v34mon_obs_from_event(&evbuf[i], &o);
+        if (o.type < HS_EV_V34_INFO0A || o.type > HS_EV_V34_INFO1A) continue;
+        frames++;
+        for (int k = 0; k < 5; k++)
+            if (o.type == want[k].type && o.carrier_hz == want[k].hz && o.crc_ok == want[k].ok) found[k]++;
+    }
+    hs_check_int("INFO1a on 1200 Hz: type from its length, carrier_hz 1200", found[0], 1);
+    hs_check_int("INFO1c on 2400 Hz: type from its length, carrier_hz 2400", found[1], 1);
+    hs_check_int("INFO0 on 1200 Hz = INFO0c", found[2], 1);
+    hs_check_int("INFO0 on 2400 Hz at the same time = INFO0a", found[3], 1);
+    hs_check_int("INFO0a with a flipped CRC bit: crc_ok false", found[4], 1);
+    hs_check_int("frames reported", frames, 5);
+    free(x);
     return 0;
 }
 
+static uint64_t hash_events(const hs_event *ev, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        const hs_event *e = &ev[i];
+        uint64_t v[4] = { e->sample, e->start, e->type, e->npayload };
+        for (int k = 0; k < 4; k++) h = (h ^ v[k]) * 0x100000001B3ull;
+        for (unsigned f = 0; f < e->nfields; f++) {
+            uint64_t u;
+            if (e->f[f].kind == HS_F_NUM) memcpy(&u, &e->f[f].v.x, 8);
+            else u = (uint64_t)e->f[f].v.i;
+            if (e->f[f].kind != HS_F_STR) h = (h ^ u) * 0x100000001B3ull;
+        }
+        for (unsigned p = 0; p < e->npayload; p++) h = (h ^ e->payload[p]) * 0x100000001B3ull;
+    }
+    return h;
+}
+
+static int chunk_body(v34mon_rec *r)
+{
+    float *x = malloc(r->n * sizeof *x);
+    for (size_t i = 0; i < r->n; i++) x[i] = r->caller[i] + r->answerer[i];
+    add_noise(x, r->n, 25.0, 14);
+    static hs_event ev2[MAXEV];
+    size_t n0 = run_mon(x, r->n, r->n, evbuf, MAXEV);
+    uint64_t h0 = hash_events(evbuf, n0);
+    size_t n1 = run_mon(x, r->n, r->n, ev2, MAXEV);
+    hs_check_true("determinism: the same input twice gives the same events", n1 == n0 && hash_events(ev2, n1) == h0);
+    /* 4 frames, 2 x Tone B, 3 x Tone A, L1 + L2 twice, 5 reversals */
+    hs_check_int("events found", (long long)n0, 18);
+    size_t blocks[] = { 1, 7, 160 };
+    for (int b = 0; b < 3; b++) {
+        size_t nb = run_mon(x, r->n, blocks[b], ev2, MAXEV);
+        char w[80];
+        snprintf(w, sizeof w, "blocks of %zu: identical events", blocks[b]);
+        hs_check_true(w, nb == n0 && hash_events(ev2, nb) == h0);
+    }
+    free(x);
+    return 0;
+}
+static int chunking(void) { return with_rec(chunk_body); }
+
 HS_TEST_MAIN(
-    HS_CASE(dump)
+    HS_CASE(mono_mix),
+    HS_CASE(one_modem),
+    HS_CASE(noise_20db),
+    HS_CASE(no_false_findings),
+    HS_CASE(by_content),
+    HS_CASE(chunking)
 )
