@@ -36,7 +36,8 @@ typedef struct {
     hs_dpsk_rx *rx;
     /* INFO framing */
     uint8_t     hb[HIST];         /* last bits, newest at hb[HIST-1] */
-    int         run;              /* bits since the bit stream (re)started */
+    int         run;              /* bits in hb */
+    int         fresh;            /* bits since the bit stream (re)started */
     uint64_t    last_bit_at;
     int         bad_pending, bad_len;
     uint64_t    bad_sync_at;      /* sample of the sync's last bit (identifies the frame) */
@@ -78,7 +79,9 @@ struct hs_v34mon {
     float        pw[NFFT / 2 + 1];
     double       guard_pw;        /* 1800 Hz bin of the last frame */
     /* probing */
-    int          pstate, on_hops;
+    int          pstate, on_hops, off_hops;
+    uint64_t     off_t;           /* first hop of a possible end, and its amplitude ratio */
+    double       off_r;
     uint64_t     ht[AHIST];       /* rising edge: hop times and comb amplitudes */
     double       ha[AHIST];
     int          hn;
@@ -197,12 +200,15 @@ static void flush_bad(hs_v34mon *m, carrier *c)
 static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
 {
     uint64_t t = m->now;
-    /* a gap of more than 1.5 symbols: the receiver lost the signal, a new stream begins */
-    if (c->run && (double)(t - c->last_bit_at) > 1.5 * T_SYM) c->run = 0;
+    /* a gap of more than 1.5 symbols: the receiver lost the signal, a new stream begins.
+     * (The receiver can also miss the first fill bits where a long tone turns into a frame,
+     * which the loose sync tolerates: good frames only need the bits, not the stream.) */
+    if (c->fresh && (double)(t - c->last_bit_at) > 1.5 * T_SYM) c->fresh = 0;
     c->last_bit_at = t;
     memmove(c->hb, c->hb + 1, HIST - 1);
     c->hb[HIST - 1] = bit;
     if (c->run < HIST) c->run++;
+    if (c->fresh < HIST) c->fresh++;
     if (c->bad_pending && (double)(t - c->bad_sync_at) > (HS_INFO1C_BITS + 2) * T_SYM) flush_bad(m, c);
 
     for (int i = 0; i < 3; i++) {
@@ -239,7 +245,8 @@ static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
         /* bad CRC: only with the whole 12-bit opening, from silence or a steady tone, and
          * not inside a probing burst (L1/L2 make random bits) */
         if (!hs_info_sync_match(fr, 0)) continue;
-        if (c->run > len && c->hb[HIST - len - 1] != 0) continue;
+        if (c->fresh < len) continue;
+        if (c->fresh > len && c->hb[HIST - len - 1] != 0) continue;
         if (m->pstate != P_OFF || (m->last_probe && t < m->last_probe + HS_MS(50))) continue;
         if (c->bad_pending && c->bad_sync_at != sync_at) flush_bad(m, c);
         c->bad_pending = 1;
@@ -448,20 +455,33 @@ static void probe_hop(hs_v34mon *m)
             emit_probe(m, HS_EV_V34_L1, m->l1_start, m->l1_end, m->a1, 0);
             m->pstate = P_L2;
             m->a2_sum = 0.0;
-            m->a2_n = 0;
+            m->a2_n = m->off_hops = 0;
         } else if (amp > m->a1) {
             m->a1 += (amp - m->a1) * 0.25;
         }
         break;
     case P_L2: {
         double a2 = m->a2_n ? m->a2_sum / m->a2_n : 0.5 * m->a1;
-        if (ratio < COMB_OFF || amp < 0.5 * a2) {
-            double r = amp / a2;
-            if (r > 1.0) r = 1.0;
-            emit_probe(m, HS_EV_V34_L2, m->l1_end, clamp_t((double)t - NFFT * (1.0 - r)), a2, 0);
-            m->pstate = P_OFF;
-            m->hn = m->on_hops = 0;
-        } else if (t >= m->l1_end + NFFT + HOP) {
+        /* Ends when the comb falls to half, or when other signal swamps a comb that has
+         * dropped (a frame that follows L2 puts a quarter of its power on the comb bins),
+         * for two hops in a row. A tone starting beside a weak L2 (the other modem's
+         * reply, 20 dB above a crosstalk copy) smears over the bins for a few windows but
+         * leaves the comb amplitude where it was: that is no end. */
+        if (amp < 0.5 * a2 || (ratio < COMB_OFF && amp < 0.8 * a2)) {
+            if (m->off_hops++ == 0) {
+                double r = amp / a2;
+                m->off_t = t;
+                m->off_r = r > 1.0 ? 1.0 : r;
+            }
+            if (m->off_hops >= 2) {
+                emit_probe(m, HS_EV_V34_L2, m->l1_end, clamp_t((double)m->off_t - NFFT * (1.0 - m->off_r)), a2, 0);
+                m->pstate = P_OFF;
+                m->hn = m->on_hops = 0;
+            }
+            break;
+        }
+        m->off_hops = 0;
+        if (t >= m->l1_end + NFFT + HOP) {
             m->a2_sum += amp;
             m->a2_n++;
         }

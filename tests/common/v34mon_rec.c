@@ -91,6 +91,7 @@ void v34mon_obs_from_event(const hs_event *e, v34mon_obs *o)
     o->type = e->type;
     o->start = e->start;
     o->sample = e->sample;
+    o->channel = e->source;
     const hs_field *f = hs_event_field(e, "crc_ok");
     o->crc_ok = f ? (int)f->v.i : -1;
     f = hs_event_field(e, "carrier_hz");
@@ -115,6 +116,7 @@ int v34mon_obs_from_json(const char *line, v34mon_obs *o)
     if (cli_json_get(line, "sample", v, sizeof v)) o->sample = strtoull(v, NULL, 10);
     o->crc_ok = cli_json_get(line, "crc_ok", v, sizeof v) ? strcmp(v, "true") == 0 : -1;
     if (cli_json_get(line, "carrier_hz", v, sizeof v)) o->carrier_hz = atoi(v);
+    if (cli_json_get(line, "channel", v, sizeof v)) o->channel = atoi(v);
     if (cli_json_get(line, "bits", v, sizeof v)) {
         size_t k = strlen(v) < sizeof o->bits - 1 ? strlen(v) : sizeof o->bits - 1;
         memcpy(o->bits, v, k);

@@ -40,6 +40,7 @@ typedef struct {
     uint64_t start, sample;
     int      crc_ok;              /* -1 if absent */
     int      carrier_hz;          /* 0 if absent */
+    int      channel;             /* event source / JSON "channel" */
     char     bits[160];           /* "" if none */
 } v34mon_obs;
 
