@@ -288,6 +288,7 @@ void hs_dpsk_tx_process(hs_dpsk_tx *tx, float *out, size_t n)
 }
 
 int hs_dpsk_tx_busy(const hs_dpsk_tx *tx) { return tx->qcount > 0 || tx->mode == TX_DATA; }
+size_t hs_dpsk_tx_queued(const hs_dpsk_tx *tx) { return tx->qcount; }
 int hs_dpsk_tx_in_tone(const hs_dpsk_tx *tx) { return tx->mode == TX_TONE && !tx->rev_pending && !tx->qcount && !tx->stopping; }
 int hs_dpsk_tx_silent(const hs_dpsk_tx *tx) { return tx->mode == TX_SILENT; }
 uint64_t hs_dpsk_tx_now(const hs_dpsk_tx *tx) { return tx->now; }
@@ -525,11 +526,17 @@ unsigned hs_dpsk_rx_sample(hs_dpsk_rx *rx, float x, uint8_t *bit)
         /* timing error: where the strobe falls relative to the |y|^2 peak, in symbols */
         double cm = sqrt(rx->cre * rx->cre + rx->cim * rx->cim);
         double gain = 0.0;
-        if (cm > 0.05 * rx->pavg && rx->pavg > rx->thr) gain = rx->acq < 6 ? 0.5 : 0.15;
+        /* after silence or a steady tone (no timing line at all) even a weak line has
+         * the right phase: acquire fast on the first symbols (the INFO fill 1111) */
+        if (rx->acq < 6 ? cm > 0.01 * rx->pavg : cm > 0.05 * rx->pavg) gain = rx->acq < 6 ? 0.5 : 0.15;
+        if (rx->pavg <= rx->thr) gain = 0.0;
         double frac = 3.0 * fmod(rx->next, (double)T3) / T3 + atan2(rx->cim, rx->cre) / (2.0 * HS_PI);
         double e = frac - floor(frac + 0.5);          /* [-0.5, 0.5) */
         rx->next += (T3 / 3.0) * (1.0 - gain * e);
         if (rx->acq < 1000) rx->acq++;
+        /* a steady tone longer than any run of zeros in an INFO frame (77 bits, 128 ms):
+         * no timing in it, so acquire the next frame afresh */
+        if (rx->stable_run >= 1200 && rx->tone_run >= 1000) rx->acq = 0;
     }
     if (strobe) {
         double sr = yr + (rx->yr_prev - yr) * back, si = yi + (rx->yi_prev - yi) * back;
@@ -542,7 +549,7 @@ unsigned hs_dpsk_rx_sample(hs_dpsk_rx *rx, float x, uint8_t *bit)
             rx->have_prev = 1;
         } else {
             rx->have_prev = 0;
-            rx->acq = 0;
+            rx->acq = 0;                              /* signal gone: acquire anew */
         }
         rx->sr_prev = sr;
         rx->si_prev = si;

@@ -61,6 +61,7 @@ double hs_dpsk_tx_reversal_lead(void);          /* samples of look-ahead a rever
 void   hs_dpsk_tx_process(hs_dpsk_tx *tx, float *out, size_t n);   /* writes n samples */
 float  hs_dpsk_tx_sample(hs_dpsk_tx *tx);                          /* one sample */
 int    hs_dpsk_tx_busy(const hs_dpsk_tx *tx);     /* bits queued or still being shaped */
+size_t hs_dpsk_tx_queued(const hs_dpsk_tx *tx);   /* bits waiting in the queue */
 int    hs_dpsk_tx_in_tone(const hs_dpsk_tx *tx);  /* steady tone (no reversal pending) */
 int    hs_dpsk_tx_silent(const hs_dpsk_tx *tx);
 uint64_t hs_dpsk_tx_now(const hs_dpsk_tx *tx);

@@ -126,7 +126,9 @@ struct hs_fsk_rx {
     float   *win;       /* 4 * nwin: mark I/Q, space I/Q products */
     int      wpos;
     double   sm_i, sm_q, ss_i, ss_q;   /* running sums over the window */
-    double   dph_mark, dph_space, ph_mark, ph_space;
+    double   dph_mark, dph_space;
+    double   pm_re, pm_im, ps_re, ps_im;   /* mixer phasors at the current sample */
+    double   rm_re, rm_im, rs_re, rs_im;   /* one-sample rotations */
     double   spb;       /* samples per bit */
     double   t_next;    /* sample index of the next bit decision */
     double   d_prev;
@@ -173,6 +175,8 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
     for (int i = 0; i <= m; i++) r->taps[i] = (float)((double)r->taps[i] / gain_num);
     r->dph_mark = 2.0 * HS_PI * (double)c->mark_hz / c->sample_rate;
     r->dph_space = 2.0 * HS_PI * (double)c->space_hz / c->sample_rate;
+    r->rm_re = cos(r->dph_mark); r->rm_im = sin(r->dph_mark);
+    r->rs_re = cos(r->dph_space); r->rs_im = sin(r->dph_space);
     r->pow_alpha = 1.0 - exp(-1.0 / (0.010 * c->sample_rate));   /* 10 ms */
     hs_fsk_rx_reset(r);
     *out = r;
@@ -186,7 +190,8 @@ void hs_fsk_rx_reset(hs_fsk_rx *r)
     r->hpos = 0;
     r->wpos = 0;
     r->sm_i = r->sm_q = r->ss_i = r->ss_q = 0.0;
-    r->ph_mark = r->ph_space = 0.0;
+    r->pm_re = r->ps_re = 1.0;
+    r->pm_im = r->ps_im = 0.0;
     r->t_next = r->spb;
     r->d_prev = 0.0;
     r->t_zero = 0.0;
@@ -209,15 +214,31 @@ void hs_fsk_rx_destroy(hs_fsk_rx *r)
 
 static float fir(hs_fsk_rx *r, float x)
 {
-    /* hist[hpos] and hist[hpos + ntaps] both hold the newest sample; the window of the
-     * last ntaps samples, oldest first, is hist[hpos + 1 .. hpos + ntaps]. */
+    /* hist[hpos] and hist[hpos + ntaps] both hold the newest sample, so h[i] below is the
+     * sample i steps ago for every i < ntaps without wrapping. */
     r->hpos = r->hpos == 0 ? r->ntaps - 1 : r->hpos - 1;
     r->hist[r->hpos] = x;
     r->hist[r->hpos + r->ntaps] = x;
-    const float *h = &r->hist[r->hpos];   /* h[0] newest */
-    float acc = 0.0f;
-    for (int i = 0; i < r->ntaps; i++) acc += r->taps[i] * h[i];
-    return acc;
+    const float *h = &r->hist[r->hpos];
+    const float *t = r->taps;
+    /* Linear phase: taps[i] == taps[m - i], so pair the samples (half the multiplies);
+     * two partial sums. */
+    const int m = r->ntaps - 1;
+    float a0 = t[m / 2] * h[m / 2], a1 = 0.0f;
+    int i = 0;
+    for (; i + 1 < m / 2; i += 2) {
+        a0 += t[i] * (h[i] + h[m - i]);
+        a1 += t[i + 1] * (h[i + 1] + h[m - i - 1]);
+    }
+    for (; i < m / 2; i++) a0 += t[i] * (h[i] + h[m - i]);
+    return a0 + a1;
+}
+
+static void rotate(double *re, double *im, double cr, double ci)
+{
+    double a = *re * cr - *im * ci;
+    *im = *im * cr + *re * ci;
+    *re = a;
 }
 
 size_t hs_fsk_rx_process(hs_fsk_rx *r, const float *in, size_t n, hs_bitq *q)
@@ -228,13 +249,18 @@ size_t hs_fsk_rx_process(hs_fsk_rx *r, const float *in, size_t n, hs_bitq *q)
         double y = (double)fir(r, in ? in[i] : 0.0f);
         r->pow_avg += r->pow_alpha * (y * y - r->pow_avg);
 
-        /* Sliding one-bit correlation with both tones. */
-        float mi = (float)(y * cos(r->ph_mark)), mq = (float)(-y * sin(r->ph_mark));
-        float si = (float)(y * cos(r->ph_space)), sq = (float)(-y * sin(r->ph_space));
-        r->ph_mark += r->dph_mark;
-        if (r->ph_mark >= 2.0 * HS_PI) r->ph_mark -= 2.0 * HS_PI;
-        r->ph_space += r->dph_space;
-        if (r->ph_space >= 2.0 * HS_PI) r->ph_space -= 2.0 * HS_PI;
+        /* Sliding one-bit correlation with both tones (phasors rotated by recurrence,
+         * re-normalised from the exact phase every 1024 samples). */
+        float mi = (float)(y * r->pm_re), mq = (float)(-y * r->pm_im);
+        float si = (float)(y * r->ps_re), sq = (float)(-y * r->ps_im);
+        rotate(&r->pm_re, &r->pm_im, r->rm_re, r->rm_im);
+        rotate(&r->ps_re, &r->ps_im, r->rs_re, r->rs_im);
+        if ((r->k & 1023u) == 1023u) {
+            double km = fmod((double)(r->k + 1) * r->dph_mark, 2.0 * HS_PI);
+            double ks = fmod((double)(r->k + 1) * r->dph_space, 2.0 * HS_PI);
+            r->pm_re = cos(km); r->pm_im = sin(km);
+            r->ps_re = cos(ks); r->ps_im = sin(ks);
+        }
         float *w = &r->win[4 * r->wpos];
         r->sm_i += (double)mi - (double)w[0];
         r->sm_q += (double)mq - (double)w[1];

@@ -209,7 +209,7 @@ hs_err hs_probe_rx_analyse(hs_probe_rx *rx, hs_probe_result *r)
         double dens = s / cnt;
         if (dens < 1e-24) dens = 1e-24;
         double p = tone_p[i] - dens * 50.0;          /* the tone bin also holds 50 Hz of noise */
-        if (p < 1e-20) p = 1e-20;
+        if (p < dens * 5.0) p = dens * 5.0;          /* not seen: report 10 dB below the bin noise */
         double sent = rx->p0_power / HS_PROBE_TONES;
         double gain = p / sent;
         r->tone_hz[i] = 150.0 * tone_k[i];

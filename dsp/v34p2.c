@@ -6,6 +6,7 @@
 
 #include "dpsk.h"
 #include "level.h"
+#include "spectrum.h"
 
 /* Probing window at the receiver, from the far reversal that precedes L1 (spec §4.9 step 1):
  * 10 ms of tone, 160 ms of L1, 20 ms of L2 settling, then 22 blocks (440 ms) of L2. */
@@ -17,9 +18,9 @@
 typedef enum {
     S_IDLE = 0,
     C_SILENCE1, C_INFO0, C_TONE_B, C_REV_B1, C_SILENCE2, C_TONE_B2, C_REV_B2, C_L1, C_L2,
-    C_L2_QUIET, C_INFO1C, C_WAIT_INFO1A,
+    C_L2_QUIET, C_GAP, C_INFO1C, C_WAIT_INFO1A,
     A_SILENCE1, A_INFO0, A_TONE_A, A_WAIT_B1, A_REV_A2, A_L1, A_L2, A_L2_QUIET, A_TONE_A2,
-    A_SILENCE2, A_TONE_A3, A_INFO1A,
+    A_SILENCE2, A_TONE_A3, A_MARKS, A_INFO1A,
     S_DONE, S_FAILED, S_NSTATES
 } state_t;
 
@@ -27,10 +28,10 @@ static const char *const state_names[S_NSTATES] = {
     "idle",
     "C1 silence", "C2 INFO0c", "C3 Tone B", "C4 reversal B1", "C5 silence, L1/L2 in",
     "C6 Tone B", "C7 reversal B2", "C8 L1", "C9 L2", "C9 silent after L2 cap", "C10 INFO1c",
-    "C11 wait INFO1a",
+    "C10 gap before INFO1c", "C11 wait INFO1a",
     "A1 silence", "A2 INFO0a", "A3 Tone A", "A4 wait B1", "A5 reversal A2", "A6 L1", "A7 L2",
     "A7 silent after L2 cap", "A8 Tone A, reversal A3", "A10 silence, L1/L2 in",
-    "A11 Tone A", "A12 INFO1a",
+    "A11 Tone A", "A11 INFOMARKSa", "A12 INFO1a",
     "done", "failed",
 };
 
@@ -82,6 +83,9 @@ struct hs_v34p2 {
     uint64_t     l2_start, tone_seen_at;
     /* INFO1 */
     int          have_info1c, have_info1a;
+    int          bad_info1c;       /* answer: an INFO1c with a bad CRC came in */
+    int          ones;             /* call: consecutive 1 bits (INFOMARKSa) */
+    int          info1c_sent, watching;
     hs_info1c    info1c;
     hs_info1a    info1a;
     hs_v34p2_choice choice;
@@ -168,6 +172,7 @@ void hs_v34p2_reset(hs_v34p2 *p)
     memset(&p->pchoice, 0, sizeof p->pchoice);
     p->l2_start = p->tone_seen_at = 0;
     p->have_info1c = p->have_info1a = 0;
+    p->bad_info1c = p->ones = p->info1c_sent = p->watching = 0;
     memset(&p->info1c, 0, sizeof p->info1c);
     memset(&p->info1a, 0, sizeof p->info1a);
     memset(&p->choice, 0, sizeof p->choice);
@@ -383,6 +388,7 @@ static void frame_done(hs_v34p2 *p)
         hs_info1c_describe(&m, &e);
         push(p, &e);
         if (ok && !p->have_info1c) { p->info1c = m; p->have_info1c = 1; }
+        if (!ok) p->bad_info1c = 1;
     } else {
         hs_info1a m;
         ok = hs_info1a_decode(p->fr, &m);
@@ -401,13 +407,15 @@ static void frame_done(hs_v34p2 *p)
 static int frames_expected(const hs_v34p2 *p)
 {
     if (p->c.answer)
-        return (p->state >= A_SILENCE1 && p->state <= A_WAIT_B1) || p->state == A_TONE_A3;
+        return (p->state >= A_SILENCE1 && p->state <= A_WAIT_B1) || p->state == A_TONE_A3
+            || p->state == A_MARKS;
     return (p->state >= C_SILENCE1 && p->state <= C_TONE_B) || p->state == C_INFO1C
         || p->state == C_WAIT_INFO1A;
 }
 
 static void frame_bit(hs_v34p2 *p, uint8_t bit)
 {
+    p->ones = bit ? p->ones + 1 : 0;
     if (!frames_expected(p)) {
         p->collecting = 0;
         memset(p->sh, 0, sizeof p->sh);
@@ -440,6 +448,15 @@ static void update_repeat(hs_v34p2 *p)
 {
     if (far_tone(p) && !p->have_far_info0) p->repeat_info0 = 1;
     if (p->far_ack || (far_tone(p) && p->have_far_info0)) p->repeat_info0 = 0;
+}
+
+static void send_info1c(hs_v34p2 *p)
+{
+    uint8_t f[HS_INFO1C_BITS];
+    hs_info1c_encode(&p->info1c, f);
+    send_frame(p, f, HS_INFO1C_BITS, 0);
+    p->info1c_sent++;
+    ev_tx(p, "INFO1c");
 }
 
 static void step_call(hs_v34p2 *p)
@@ -526,11 +543,10 @@ static void step_call(hs_v34p2 *p)
             ev_tone(p);
             hs_probe_to_info1c(&p->pchoice, &p->info1c);
             p->have_info1c = 1;
-            uint8_t f[HS_INFO1C_BITS];
-            hs_info1c_encode(&p->info1c, f);
-            send_frame(p, f, HS_INFO1C_BITS, 0);
-            ev_tx(p, "INFO1c");
-            go(p, C_INFO1C, 0, "Tone A during L2");
+            /* 25 ms of silence between L2 and INFO1c [eng]: the far receiver sees the L2
+             * end and acquires the INFO1c symbol timing afresh */
+            p->out = OUT_SILENT;
+            go(p, C_GAP, HS_MS(25), "Tone A during L2");
         } else if (p->state == C_L2 && p->n >= p->deadline) {
             p->out = OUT_SILENT;
             ev_tx(p, "silence");
@@ -539,6 +555,9 @@ static void step_call(hs_v34p2 *p)
         } else if (p->state == C_L2_QUIET && p->n >= p->deadline) {
             fail(p, "no Tone A within 650 ms + RTD of the start of L2");
         }
+        break;
+    case C_GAP:
+        if (p->n >= p->deadline) { send_info1c(p); go(p, C_INFO1C, 0, "gap over"); }
         break;
     case C_INFO1C:
         if (!hs_dpsk_tx_busy(p->tx)) {
@@ -557,8 +576,19 @@ static void step_call(hs_v34p2 *p)
             ev_choice(p);
             p->reason = "ok";
             go(p, S_DONE, 0, "INFO1a received");
+        } else if (p->ones >= 24 && p->n >= p->entered + rtd_samples(p) + HS_MS(100)
+                   && p->info1c_sent < 4) {
+            /* INFOMARKSa: the answer modem did not get INFO1c: send it again [11.2.2.1.6] */
+            send_info1c(p);
+            p->ones = 0;
+            go(p, C_INFO1C, 0, "INFOMARKSa: INFO1c again");
+        } else if (p->n >= p->deadline && !p->watching) {
+            /* [11.2.2.1.6]: watch for INFOMARKSa (-> INFO1c again) as long as the answer
+             * modem may take to send them (2 s + 2 RTD) */
+            p->watching = 1;
+            p->deadline = p->n + HS_MS(2000) + 2 * rtd_samples(p);
         } else if (p->n >= p->deadline) {
-            fail(p, "no INFO1a within 700 ms + RTD of the end of INFO1c");
+            fail(p, "no INFO1a (nor INFOMARKSa) within 700 ms + RTD of the end of INFO1c");
         }
         break;
     default:
@@ -662,6 +692,7 @@ static void step_answer(hs_v34p2 *p)
         }
         break;
     case A_TONE_A3:
+    case A_MARKS:
         if (p->have_info1c) {
             int s = hs_probe_choose_info1a(&p->info1c, &p->pchoice, &p->info1a);
             if (s < 0) { fail(p, "no symbol rate usable in both directions"); break; }
@@ -669,7 +700,9 @@ static void step_answer(hs_v34p2 *p)
             uint8_t f[HS_INFO1A_BITS];
             hs_info1a_encode(&p->info1a, f);
             hs_dpsk_tx_set_guard(p->tx, 1, p->c.p0_dbm0 - 7.0f);
-            send_frame(p, f, HS_INFO1A_BITS, 0);
+            if (p->state == A_MARKS) hs_dpsk_tx_send_bits(p->tx, f, HS_INFO1A_BITS);  /* after the marks */
+            else send_frame(p, f, HS_INFO1A_BITS, 0);
+            hs_dpsk_tx_set_tone(p->tx, 0);
             ev_tx(p, "INFO1a");
             const hs_info1_rate *r = &p->info1c.rate[s];
             p->choice.symbol_rate = hs_v34_symbol_rate[p->info1a.rate_ac];
@@ -679,8 +712,18 @@ static void step_answer(hs_v34p2 *p)
             p->choice.max_rate_bps = r->max_n * 2400;
             ev_choice(p);
             go(p, A_INFO1A, 0, "INFO1c received");
-        } else if (p->n >= p->deadline) {
-            fail(p, "no INFO1c within 2 s + 2 RTD of Tone B");
+        } else if (p->state == A_TONE_A3 && (p->bad_info1c || p->n >= p->deadline)) {
+            /* [11.2.2.2.4]: INFOMARKSa until INFO1c arrives (also at once on a bad CRC) */
+            hs_dpsk_tx_set_guard(p->tx, 1, p->c.p0_dbm0 - 7.0f);
+            static const uint8_t marks[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+            hs_dpsk_tx_send_bits(p->tx, marks, 8);
+            p->out = OUT_DPSK;
+            ev_tx(p, "INFOMARKSa");
+            go(p, A_MARKS, HS_MS(2000) + 2 * rtd_samples(p), p->bad_info1c ? "INFO1c with a bad CRC" : "no INFO1c in 2 s + 2 RTD");
+        } else if (p->state == A_MARKS) {
+            static const uint8_t marks[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+            if (hs_dpsk_tx_queued(p->tx) < 8) hs_dpsk_tx_send_bits(p->tx, marks, 8);
+            if (p->n >= p->deadline) fail(p, "no INFO1c during 2 s + 2 RTD of INFOMARKSa");
         }
         break;
     case A_INFO1A:
@@ -793,3 +836,252 @@ const hs_info1a *hs_v34p2_get_info1a(const hs_v34p2 *p) { return p->have_info1a 
 const hs_probe_result *hs_v34p2_get_probe(const hs_v34p2 *p) { return p->probe_done ? &p->probe : NULL; }
 hs_v34p2_choice hs_v34p2_get_choice(const hs_v34p2 *p) { return p->choice; }
 uint64_t hs_v34p2_get_info0_sent(const hs_v34p2 *p) { return p->info0_sent; }
+
+/* ------------------------------------------------------------------ passive monitor */
+
+#define MON_HIST 256
+#define MON_CAND 8
+
+typedef struct {
+    hs_dpsk_rx *rx;
+    int         carrier_hz;
+    uint8_t     hist[MON_HIST];     /* demodulated bits */
+    int         hn;
+    int         cand[MON_CAND];     /* frame starts (in hist) after a sync match */
+    int         ncand;
+    uint8_t     fr[HS_INFO_MAX_BITS];
+    int         fr_n;
+    int         in_tone;
+} mon_rx;
+
+struct hs_v34p2_mon {
+    uint8_t      channel;
+    hs_evq      *ev;
+    mon_rx       r[2];              /* 0: 1200 Hz, 1: 2400 Hz */
+    hs_spectrum *sp;
+    float        blk[HS_PROBE_PERIOD];
+    float        pw[HS_PROBE_PERIOD / 2 + 1];
+    int          fill;
+    uint64_t     now;
+    /* probing burst: 0 none, 1 L1, 2 L2 */
+    int          burst;
+    uint64_t     burst_start, l2_start;
+    double       l1_level, burst_level;
+    int          miss;
+};
+
+hs_err hs_v34p2_mon_create(uint8_t channel, hs_evq *ev, hs_v34p2_mon **out)
+{
+    *out = NULL;
+    if (!ev) return HS_EINVAL;
+    hs_v34p2_mon *m = calloc(1, sizeof *m);
+    if (!m) return HS_ENOMEM;
+    m->channel = channel;
+    m->ev = ev;
+    hs_err e = HS_OK;
+    for (int i = 0; i < 2 && e == HS_OK; i++) {
+        hs_dpsk_rx_config rc = hs_dpsk_rx_config_v34(i == 0);
+        rc.min_level_dbm0 = -45.0f;
+        m->r[i].carrier_hz = rc.carrier_hz;
+        e = hs_dpsk_rx_create(&rc, &m->r[i].rx);
+    }
+    hs_spectrum_config sc = { HS_PROBE_PERIOD, HS_PROBE_PERIOD, HS_WIN_RECT };
+    if (e == HS_OK) e = hs_spectrum_create(&sc, &m->sp);
+    if (e != HS_OK) { hs_v34p2_mon_destroy(m); return e; }
+    hs_v34p2_mon_reset(m);
+    *out = m;
+    return HS_OK;
+}
+
+void hs_v34p2_mon_reset(hs_v34p2_mon *m)
+{
+    for (int i = 0; i < 2; i++) {
+        hs_dpsk_rx_reset(m->r[i].rx);
+        m->r[i].hn = m->r[i].ncand = m->r[i].fr_n = 0;
+        m->r[i].in_tone = 0;
+    }
+    m->fill = 0;
+    m->now = 0;
+    m->burst = 0;
+    m->miss = 0;
+}
+
+void hs_v34p2_mon_destroy(hs_v34p2_mon *m)
+{
+    if (!m) return;
+    for (int i = 0; i < 2; i++) hs_dpsk_rx_destroy(m->r[i].rx);
+    hs_spectrum_destroy(m->sp);
+    free(m);
+}
+
+/* A frame is complete at one of the three lengths when its CRC holds. Returns 1 if so. */
+static int mon_frame(hs_v34p2_mon *m, mon_rx *r)
+{
+    int n = r->fr_n, info = n - HS_INFO_SYNC_BITS - 16 - HS_INFO_FILL_BITS;
+    hs_event e;
+    double start = (double)m->now - hs_dpsk_rx_delay(r->rx) - (n + 1) * (double)HS_RATE / HS_DPSK_BAUD;
+    if (n == HS_INFO0_BITS) {
+        hs_info0 i0;
+        if (!hs_info0_decode(r->fr, &i0)) return 0;
+        hs_event_init(&e, r->carrier_hz == 2400 ? HS_EV_V34_INFO0A : HS_EV_V34_INFO0C, m->channel, m->now);
+        hs_event_bits(&e, r->fr + HS_INFO_SYNC_BITS, (size_t)info);
+        hs_event_bool(&e, "crc_ok", 1);
+        hs_event_int(&e, "carrier_hz", r->carrier_hz);
+        hs_info0_describe(&i0, &e);
+    } else if (n == HS_INFO1A_BITS) {
+        hs_info1a i1;
+        if (!hs_info1a_decode(r->fr, &i1)) return 0;
+        hs_event_init(&e, HS_EV_V34_INFO1A, m->channel, m->now);
+        hs_event_bits(&e, r->fr + HS_INFO_SYNC_BITS, (size_t)info);
+        hs_event_bool(&e, "crc_ok", 1);
+        hs_event_int(&e, "carrier_hz", r->carrier_hz);
+        hs_info1a_describe(&i1, &e);
+    } else {
+        hs_info1c i1;
+        if (!hs_info1c_decode(r->fr, &i1)) return 0;
+        hs_event_init(&e, HS_EV_V34_INFO1C, m->channel, m->now);
+        hs_event_bits(&e, r->fr + HS_INFO_SYNC_BITS, (size_t)info);
+        hs_event_bool(&e, "crc_ok", 1);
+        hs_event_int(&e, "carrier_hz", r->carrier_hz);
+        hs_info1c_describe(&i1, &e);
+    }
+    e.start = start > 0.0 ? (uint64_t)start : 0;
+    hs_evq_push(m->ev, &e);
+    return 1;
+}
+
+/* Several sync candidates are followed at once, so a false sync in noise or data does not
+ * hide a real frame that starts a few bits later. */
+static void mon_bit(hs_v34p2_mon *m, mon_rx *r, uint8_t bit)
+{
+    static const uint8_t sync[HS_INFO_SYNC_BITS] = { 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 0 };
+    if (r->hn == MON_HIST) {                       /* drop the older half */
+        memmove(r->hist, r->hist + MON_HIST / 2, MON_HIST / 2);
+        r->hn = MON_HIST / 2;
+        int k = 0;
+        for (int i = 0; i < r->ncand; i++)
+            if (r->cand[i] >= MON_HIST / 2) r->cand[k++] = r->cand[i] - MON_HIST / 2;
+        r->ncand = k;
+    }
+    r->hist[r->hn++] = bit;
+    if (r->hn >= HS_INFO_SYNC_BITS && hs_info_sync_match(r->hist + r->hn - HS_INFO_SYNC_BITS, 1)
+        && r->ncand < MON_CAND)
+        r->cand[r->ncand++] = r->hn - HS_INFO_SYNC_BITS;
+    for (int i = 0; i < r->ncand; i++) {
+        int len = r->hn - r->cand[i];
+        if (len == HS_INFO0_BITS || len == HS_INFO1A_BITS || len == HS_INFO1C_BITS) {
+            memcpy(r->fr, sync, sizeof sync);
+            memcpy(r->fr + HS_INFO_SYNC_BITS, r->hist + r->cand[i] + HS_INFO_SYNC_BITS,
+                   (size_t)(len - HS_INFO_SYNC_BITS));
+            r->fr_n = len;
+            if (mon_frame(m, r)) { r->ncand = 0; return; }   /* candidates inside it are done */
+        }
+    }
+    int k = 0;
+    for (int i = 0; i < r->ncand; i++)
+        if (r->hn - r->cand[i] < HS_INFO1C_BITS) r->cand[k++] = r->cand[i];
+    r->ncand = k;
+}
+
+static void mon_burst_end(hs_v34p2_mon *m, uint64_t end)
+{
+    hs_event e;
+    if (m->burst == 1 || m->burst == 2) {
+        uint64_t l1_end = m->burst == 2 ? m->l2_start : end;
+        hs_event_init(&e, HS_EV_V34_L1, m->channel, m->burst == 2 ? m->l2_start : end);
+        e.start = m->burst_start;
+        hs_event_num(&e, "duration_ms", (double)(l1_end - m->burst_start) * 1000.0 / HS_RATE);
+        hs_event_num(&e, "level_dbm0", m->l1_level);
+        if (m->burst == 1) { hs_evq_push(m->ev, &e); }
+        if (m->burst == 2) {
+            hs_evq_push(m->ev, &e);
+            hs_event_init(&e, HS_EV_V34_L2, m->channel, end);
+            e.start = m->l2_start;
+            hs_event_num(&e, "duration_ms", (double)(end - m->l2_start) * 1000.0 / HS_RATE);
+            hs_event_num(&e, "level_dbm0", m->burst_level);
+            hs_evq_push(m->ev, &e);
+        }
+    }
+    m->burst = 0;
+}
+
+/* One 160-sample block: is it the probing comb (energy on bins 3k of the 21 tones, none on
+ * the bins between)? Any 160 samples of the 160-periodic L1/L2 have all energy on bins 3k. */
+static void mon_block(hs_v34p2_mon *m)
+{
+    hs_spectrum_frame(m->sp, m->blk, m->pw, NULL);
+    double on = 0.0, off = 0.0, tot = 0.0;
+    int strong = 0;
+    for (int i = 0; i < HS_PROBE_TONES; i++) {
+        int b = hs_probe_tone_hz(i) / 50;
+        on += (double)m->pw[b];
+        off += (double)m->pw[b - 1] + (double)m->pw[b + 1];
+    }
+    for (int i = 0; i < HS_PROBE_TONES; i++)
+        if ((double)m->pw[hs_probe_tone_hz(i) / 50] > 0.02 * on / HS_PROBE_TONES) strong++;
+    for (int k = 0; k < HS_PROBE_PERIOD; k++) tot += (double)m->blk[k] * (double)m->blk[k];
+    double level = hs_power_to_dbm0(on);
+    int comb = strong >= 15 && on > 20.0 * off && level > -45.0 && on > 0.5 * tot / HS_PROBE_PERIOD;
+    uint64_t bstart = m->now + 1 - HS_PROBE_PERIOD;
+    if (comb) {
+        m->miss = 0;
+        if (m->burst == 0) {
+            m->burst = 1;
+            m->burst_start = bstart;
+            m->l1_level = m->burst_level = level;
+        } else if (m->burst == 1 && level < m->l1_level - 4.0) {
+            m->burst = 2;                  /* L2 is 6 dB below L1 */
+            m->l2_start = bstart;
+            m->burst_level = level;
+        } else if (m->burst == 1) {
+            m->l1_level = 0.8 * m->l1_level + 0.2 * level;
+        } else {
+            m->burst_level = 0.8 * m->burst_level + 0.2 * level;
+        }
+    } else if (m->burst && ++m->miss >= 2) {
+        mon_burst_end(m, bstart - HS_PROBE_PERIOD);
+        m->miss = 0;
+    }
+}
+
+void hs_v34p2_mon_process(hs_v34p2_mon *m, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float x = in ? in[i] : 0.0f;
+        for (int k = 0; k < 2; k++) {
+            mon_rx *r = &m->r[k];
+            uint8_t bit;
+            unsigned fl = hs_dpsk_rx_sample(r->rx, x, &bit);
+            if (fl & HS_DPSK_BIT) mon_bit(m, r, bit);
+            hs_event e;
+            if (fl & HS_DPSK_REVERSAL) {
+                hs_event_init(&e, HS_EV_V34_REVERSAL, m->channel, m->now);
+                double t = hs_dpsk_rx_reversal_time(r->rx);
+                e.start = t > 0.0 ? (uint64_t)llround(t) : 0;
+                hs_event_str(&e, "tone", k ? "A" : "B");
+                hs_event_num(&e, "t_line_ms", t * 1000.0 / HS_RATE);
+                hs_evq_push(m->ev, &e);
+            }
+            uint64_t run = hs_dpsk_rx_tone_samples(r->rx);
+            if (!r->in_tone && run >= TONE_MS) {
+                r->in_tone = 1;
+                hs_event_init(&e, k ? HS_EV_V34_TONE_A : HS_EV_V34_TONE_B, m->channel, m->now);
+                double s0 = (double)m->now - (double)run - 160.0;
+                e.start = s0 > 0.0 ? (uint64_t)s0 : 0;
+                hs_event_num(&e, "freq_hz", k ? 2400.0 : 1200.0);
+                hs_event_num(&e, "level_dbm0", (double)hs_dpsk_rx_level_dbm0(r->rx));
+                hs_evq_push(m->ev, &e);
+            } else if (r->in_tone && run == 0) {
+                r->in_tone = 0;
+            }
+        }
+        m->blk[m->fill++] = x;
+        if (m->fill == HS_PROBE_PERIOD) { mon_block(m); m->fill = 0; }
+        m->now++;
+    }
+}
+
+void hs_v34p2_mon_finish(hs_v34p2_mon *m)
+{
+    if (m->burst) mon_burst_end(m, m->now);
+}

@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* "cannot open 'x.png' for writing: why" / "cannot write 'x.png': why" */
 static void seterr(char *err, size_t errlen, const char *what, const char *path, const char *why)
 {
-    if (err && errlen) snprintf(err, errlen, "cannot %s '%s': %s", what, path, why);
+    if (!err || !errlen) return;
+    if (strncmp(what, "open ", 5) == 0) snprintf(err, errlen, "cannot open '%s' %s: %s", path, what + 5, why);
+    else snprintf(err, errlen, "cannot %s '%s': %s", what, path, why);
 }
 
 int hs_png_write(const char *path, const uint32_t *argb, int w, int h, size_t pitch,
@@ -20,7 +24,14 @@ int hs_png_write(const char *path, const uint32_t *argb, int w, int h, size_t pi
         seterr(err, errlen, "write", path, "empty image");
         return -1;
     }
-    FILE *f = fopen(path, "wb");
+    /* write beside the target, rename over it only when complete: a failed run never leaves
+     * a half-written file where the user's file was */
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        seterr(err, errlen, "write", path, "path too long");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
     if (!f) {
         seterr(err, errlen, "open for writing", path, strerror(errno));
         return -1;
@@ -32,6 +43,7 @@ int hs_png_write(const char *path, const uint32_t *argb, int w, int h, size_t pi
         png_destroy_write_struct(&png, &info);
         free(row);
         fclose(f);
+        remove(tmp);
         seterr(err, errlen, "write", path, "out of memory");
         return -1;
     }
@@ -39,6 +51,7 @@ int hs_png_write(const char *path, const uint32_t *argb, int w, int h, size_t pi
         png_destroy_write_struct(&png, &info);
         free(row);
         fclose(f);
+        remove(tmp);
         seterr(err, errlen, "write", path, "libpng error (disk full?)");
         return -1;
     }
@@ -61,6 +74,12 @@ int hs_png_write(const char *path, const uint32_t *argb, int w, int h, size_t pi
     free(row);
     if (fclose(f) != 0) {
         seterr(err, errlen, "write", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        seterr(err, errlen, "write", path, strerror(errno));
+        remove(tmp);
         return -1;
     }
     return 0;

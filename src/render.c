@@ -301,6 +301,11 @@ static void add_item(hs_scene *s, int src, const char *name, uint64_t start, uin
 static void add_mark(hs_scene *s, const hs_event *e, const char *name, const char *detail)
 {
     if (s->nmarks >= MAX_MARKS) return;
+    /* both endpoints report the same phase start or result: one mark is enough */
+    for (size_t i = 0; i < s->nmarks; i++)
+        if (strcmp(s->marks[i].name, name) == 0 &&
+            (e->sample > s->marks[i].sample ? e->sample - s->marks[i].sample : s->marks[i].sample - e->sample) < HS_MS(100))
+            return;
     hs_tl_mark *m = &s->marks[s->nmarks++];
     memset(m, 0, sizeof *m);
     m->sample = e->sample;
@@ -349,7 +354,7 @@ hs_scene_config hs_scene_config_default(void)
     hs_scene_config c;
     memset(&c, 0, sizeof c);
     c.spec = hs_spectrum_config_default();
-    c.db_min = -90.0f;
+    c.db_min = -80.0f;
     c.db_max = -10.0f;
     c.history_cols = 4096;
     c.font_scale = 1.0f;
@@ -438,6 +443,7 @@ int hs_scene_create(const hs_scene_config *c, SDL_Renderer *r, hs_scene **out, c
         hs_scene_destroy(s);
         return -1;
     }
+    SDL_SetTextureScaleMode(s->tex, c->smooth ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
     SDL_UpdateTexture(s->tex, NULL, s->pix, c->history_cols * (int)sizeof *s->pix);
     *out = s;
     return 0;
@@ -540,6 +546,8 @@ static void upload(hs_scene *s)
 
 static void color(SDL_Renderer *r, uint32_t c)
 {
+    /* blending only where needed: the software renderer blends opaque fills per pixel too */
+    SDL_SetRenderDrawBlendMode(r, (c >> 24) == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c, (Uint8)(c >> 24));
 }
 
@@ -640,6 +648,18 @@ static double nice_step(double span, double min_steps_px, double px)
     return 60;
 }
 
+/* Shortens txt (in place, at a UTF-8 boundary) with a trailing "..." until it fits maxw. */
+static void fit(hs_scene *s, char *txt, int font, int maxw)
+{
+    size_t n = strlen(txt);
+    if (text_w(s, txt, font) <= maxw) return;
+    while (n > 0) {
+        do n--; while (n > 0 && ((unsigned char)txt[n] & 0xc0) == 0x80);
+        memcpy(txt + n, "...", 4);
+        if (text_w(s, txt, font) <= maxw) return;
+    }
+}
+
 /* "1.5 s", "2 s", "0.25 s": up to 2 decimals, no trailing zeros, never "-0". */
 static void fmt_seconds(char *buf, size_t n, double t)
 {
@@ -690,8 +710,19 @@ static const hs_tl_item *current_item(const hs_scene *s)
     return NULL;
 }
 
-static void phase_line(hs_scene *s, const hs_tl_item *it, char *buf, size_t n)
+static void phase_line(hs_scene *s, const hs_tl_item *it, int outcome, char *buf, size_t n)
 {
+    /* after the last signal: the outcome (a result or CONNECT mark later than it) */
+    for (size_t i = s->nmarks; outcome && i-- > 0;) {
+        const hs_tl_mark *m = &s->marks[i];
+        if (m->sample > s->now || (strcmp(m->name, "result") != 0 && strcmp(m->name, "CONNECT") != 0))
+            continue;
+        if (!it || m->sample > it->start) {
+            snprintf(buf, n, "%s: %s", strcmp(m->name, "result") == 0 ? "Result" : "CONNECT", m->detail);
+            return;
+        }
+        break;
+    }
     const hs_phase_text *p = it ? hs_phase_lookup(s, it->name) : NULL;
     if (p) snprintf(buf, n, "%s  [%s]", p->text, p->clause);
     else if (it) snprintf(buf, n, "%s (%s)", it->name, it->source == HS_SRC_CALLER ? "caller" : "answerer");
@@ -705,13 +736,12 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     s->frame++;
     s->ndl = 0;
     upload(s);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     fill(s, 0, 0, w, h, C_BG);
 
     int pad = (int)(8 * sc);
     int th = text_h(s, F_NORMAL), sh = text_h(s, F_SMALL), tth = text_h(s, F_TITLE);
     int left = (int)(70 * sc);
-    int panel_w = v->panel != HS_PANEL_NONE && w > 900 * sc ? (int)(330 * sc) : 0;
+    int panel_w = v->panel != HS_PANEL_NONE && w > 900 * sc ? (int)(340 * sc) : 0;
     int top = pad + tth + pad / 2 + th + pad;
     int lane_h = th + (int)(6 * sc);
     int bottom = (int)(4 * sc) + sh + pad           /* time axis labels */
@@ -721,7 +751,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     memset(&L, 0, sizeof L);
     L.plot_x = left;
     L.plot_y = top;
-    L.plot_w = w - left - panel_w - (int)(16 * sc);
+    L.plot_w = w - left - panel_w - (int)(24 * sc);
     if (L.plot_w < 50) L.plot_w = 50;
     double now_s = (double)s->now / HS_RATE;
     if (v->span_s > 0) {
@@ -743,6 +773,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             s->det_row[i] = -1;
             if (!it->detail[0]) continue;
             snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
+            fit(s, buf, F_SMALL, w - 2 * pad);
             int tw = text_w(s, buf, F_SMALL);
             double t0 = (double)it->start / HS_RATE;
             int x = L.plot_x + (int)lround((t0 - L.t_left_s) * L.plot_w / (L.t_right_s - L.t_left_s));
@@ -768,7 +799,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
 
     /* title and the current phase's explanation */
     const hs_tl_item *cur = current_item(s);
-    snprintf(buf, sizeof buf, "%s    t = %.2f s", v->title ? v->title : "Handshake", now_s);
+    snprintf(buf, sizeof buf, v->poster ? "%s    (%.2f s)" : "%s    t = %.2f s", v->title ? v->title : "Handshake", now_s);
     text(s, buf, left, pad, F_TITLE, C_TEXT, 0, HS_DL_TEXT, 0, 0);
 
     /* spectrogram */
@@ -899,7 +930,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s (%s)", i ? " \u2192 " : " ",
                                      s->items[i].name, s->items[i].source == HS_SRC_CALLER ? "caller" : "answerer");
     } else {
-        phase_line(s, hover ? hover : cur, buf, sizeof buf);
+        phase_line(s, hover ? hover : cur, !hover, buf, sizeof buf);
     }
     text(s, buf, left, pad + tth + pad / 2, F_NORMAL, hover ? src_color(hover->source) : C_DIM, 0,
          HS_DL_TEXT, 0, 0);
@@ -913,6 +944,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             if (!it->detail[0] || s->det_row[i] < 0) continue;
             double t0 = (double)it->start / HS_RATE;
             snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
+            fit(s, buf, F_SMALL, w - 2 * pad);
             int x = s->det_x[i];
             int y = by + s->det_row[i] * rowh;
             int xs = TX(t0);
@@ -1012,7 +1044,7 @@ hs_render_options hs_render_options_default(void)
     o.spec.window = HS_WIN_HANN;
     o.width = 1600;
     o.height = 900;
-    o.db_min = -90.0f;
+    o.db_min = -80.0f;
     o.db_max = -10.0f;
     return o;
 }

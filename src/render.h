@@ -19,9 +19,11 @@
 /* ---- a source of audio and events (the sim, a test fixture, a recording) ---- */
 typedef struct {
     void *ctx;
-    /* Runs up to n samples and writes what the caller and the answerer sent (either pointer
-     * may be NULL); returns the number of samples run, 0 once finished. */
-    size_t (*step)(void *ctx, size_t n, float *caller_tx, float *answerer_tx);
+    /* Runs up to n samples and writes two signals whose sum is what is drawn: for the sim,
+     * what the caller sends and what it receives (the line as heard at the caller's end,
+     * noise and all); for a fixture, caller and answerer transmit. Either pointer may be
+     * NULL. Returns the number of samples run, 0 once finished. */
+    size_t (*step)(void *ctx, size_t n, float *a, float *b);
     /* Takes the next event; 1 if one was returned. */
     int (*poll)(void *ctx, hs_event *ev);
 } hs_av_source;
@@ -52,7 +54,7 @@ typedef struct {
 enum { HS_DL_SIGNAL = 1, HS_DL_DETAIL, HS_DL_AXIS_T, HS_DL_AXIS_F, HS_DL_TEXT, HS_DL_MARK,
        HS_DL_LEGEND };
 typedef struct {
-    char    text[64];         /* first 63 bytes of the text */
+    char    text[200];        /* first 199 bytes of the text */
     int     x, y, w, h;       /* where it was drawn, output pixels */
     uint8_t kind;             /* HS_DL_* */
     uint8_t source;           /* sender for SIGNAL/DETAIL */
@@ -69,9 +71,11 @@ typedef struct {
 /* ---- the scene ---- */
 typedef struct {
     hs_spectrum_config spec;   /* window and hop of the rows that will be added */
-    float  db_min, db_max;     /* colour map range, dBm0 per bin (-90, -10) */
+    float  db_min, db_max;     /* colour map range, dBm0 per bin (-80, -10) */
     int    history_cols;       /* rows kept (circular), e.g. 4096 = 32 s at hop 64 */
     float  font_scale;         /* 1.0; 2.0 on a HiDPI screen */
+    int    smooth;             /* 1: interpolate bins when stretched (live view); 0: exact
+                                  blocks, one per bin and hop (PNG: smaller file, no blur) */
     const char *assets_dir;    /* NULL: $HS_ASSETS, else the build's assets/ */
     const char *font_path;     /* NULL: DejaVu Sans (fonts-dejavu-core), else fc-match */
 } hs_scene_config;
@@ -135,14 +139,14 @@ typedef struct {                /* filled by hs_render_png when asked (tests) */
 } hs_render_report;
 void hs_render_report_free(hs_render_report *r);
 
-/* line[0..n): the line signal (caller + answerer); ev[0..nev): the events. Writes path.
+/* line[0..n): the line signal; ev[0..nev): the events. Writes path.
  * Returns 0, or -1 with a reason in err. report may be NULL. */
 int hs_render_png(const float *line, size_t n, const hs_event *ev, size_t nev,
                   const hs_render_options *o, const char *path, hs_render_report *report,
                   char *err, size_t errlen);
 
-/* Runs a source to its end (or max_s), collecting the line (caller + answerer) and the
- * events into malloc'ed arrays. 0, or -1 (out of memory). */
+/* Runs a source to its end (or max_s), collecting the line (a + b) and the events into
+ * malloc'ed arrays. 0, or -1 (out of memory). */
 int hs_render_collect(const hs_av_source *src, double max_s, float **line, size_t *n,
                       hs_event **ev, size_t *nev);
 

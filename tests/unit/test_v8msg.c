@@ -181,6 +181,30 @@ static int decoder_cj_after_bare_preamble(void)
     return 0;
 }
 
+static int decoder_tolerates_v92_frames(void)
+{
+    /* spec §5.3 note / §10: a V.92 caller may send frames with the V.92 sync 0101010101
+     * before CM; a V.34 answerer ignores them and accepts the CM that follows. */
+    static const uint8_t qc[] = { 0x55, 0x13 };
+    uint8_t bits[100];
+    char q[101];
+    to_str(bits, hs_v8msg_encode(HS_V8_V92, qc, 2, bits, sizeof bits), q);
+    hs_check_true("V.92 sequence starts with the 0xFFD55 header", !strncmp(q, "11111111110101010101", 20));
+    hs_v8rx *r;
+    hs_v8rx_create(&r);
+    feed_result fr = { -1, -1, -1, 0 };
+    uint64_t n = 0;
+    unsigned f = feed(r, q, &n, &fr);
+    f |= feed(r, VEC_A, &n, &fr);
+    long second_cm = (long)n;   /* the 1st CM began right after the V.92 frame */
+    f |= feed(r, VEC_A, &n, &fr);
+    f |= feed(r, VEC_A, &n, &fr);
+    hs_check_true("V.92 frame recognised", (f & HS_V8RX_V92) != 0);
+    hs_check_int("CM accepted after two CMs + header", fr.cm_at, second_cm + 70 + 19);
+    hs_v8rx_destroy(r);
+    return 0;
+}
+
 static int parse_unknown_content(void)
 {
     /* CM (a) with an unknown category (tag 0011 = 0x0C) followed by two extension octets,
@@ -273,6 +297,7 @@ HS_TEST_MAIN(
     HS_CASE(decoder_partial_start),
     HS_CASE(decoder_change),
     HS_CASE(decoder_cj_after_bare_preamble),
+    HS_CASE(decoder_tolerates_v92_frames),
     HS_CASE(parse_unknown_content),
     HS_CASE(build_jm_and_choose),
     HS_CASE(describe_fields)
