@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-const int hs_v34_symbol_rate[HS_V34_NRATES] = { 2400, 2743, 2800, 3000, 3200, 3429 };
+const int hs_v34_nominal_rate[HS_V34_NRATES] = { 2400, 2743, 2800, 3000, 3200, 3429 };
 
 /* [5.2, 5.3, Table 1]: S = 2400*a/c, carrier = S*d/e (low, high). */
 static const int rate_ac[HS_V34_NRATES][2] = { {1, 1}, {8, 7}, {7, 6}, {5, 4}, {4, 3}, {10, 7} };
@@ -232,9 +232,9 @@ void hs_info1a_describe(const hs_info1a *m, hs_event *e)
     hs_event_dec_int(e, "preemphasis", m->preemphasis);
     hs_event_dec_int(e, "max_n", m->max_n);
     hs_event_dec_int(e, "symbol_rate_ac", (m->rate_ac >= 0 && m->rate_ac < HS_V34_NRATES)
-                                                 ? hs_v34_symbol_rate[m->rate_ac] : -1);
+                                                 ? hs_v34_nominal_rate[m->rate_ac] : -1);
     hs_event_dec_int(e, "symbol_rate_ca", (m->rate_ca >= 0 && m->rate_ca < HS_V34_NRATES)
-                                                 ? hs_v34_symbol_rate[m->rate_ca] : -1);
+                                                 ? hs_v34_nominal_rate[m->rate_ca] : -1);
     hs_event_dec_int(e, "freq_offset", m->freq_offset);
 }
 

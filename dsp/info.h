@@ -23,7 +23,7 @@
 /* Symbol rate indices as INFO1 codes them (0 = 2400 ... 5 = 3429). */
 enum { HS_V34_S2400 = 0, HS_V34_S2743, HS_V34_S2800, HS_V34_S3000, HS_V34_S3200, HS_V34_S3429,
        HS_V34_NRATES };
-extern const int    hs_v34_symbol_rate[HS_V34_NRATES];      /* 2400, 2743, ... (nominal) */
+extern const int    hs_v34_nominal_rate[HS_V34_NRATES];      /* 2400, 2743, ... (nominal) */
 double hs_v34_symbol_rate_exact(int idx);                   /* 2400*a/c */
 double hs_v34_carrier_hz(int idx, int high);                /* S*d/e */
 int    hs_v34_max_n(int idx);                               /* Table 8: 9, 11, 11, 12, 13, 14 */

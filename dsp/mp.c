@@ -1,5 +1,6 @@
 /* dsp/mp.c: V.34 MP frames, CRC and rate rules (see mp.h). */
 #include "mp.h"
+#include "info.h"
 
 #include <math.h>
 #include <string.h>
@@ -104,14 +105,10 @@ size_t hs_mp_decode(const uint8_t *bits, size_t n, hs_mp *mp, int *crc_ok)
 
 static const int min_n[6] = { 1, 2, 2, 2, 2, 2 };
 static const int max_n[6] = { 9, 11, 11, 12, 13, 14 };
-static const int sr_a[6] = { 1, 8, 7, 5, 4, 10 }, sr_c[6] = { 1, 7, 6, 4, 3, 7 };
 
 int hs_v34_min_rate_n(int sr) { return sr >= 0 && sr < 6 ? min_n[sr] : 0; }
 int hs_v34_max_rate_n(int sr) { return sr >= 0 && sr < 6 ? max_n[sr] : 0; }
-double hs_v34_symbol_rate(int sr)
-{
-    return sr >= 0 && sr < 6 ? 2400.0 * sr_a[sr] / sr_c[sr] : 0.0;
-}
+double hs_v34_symbol_rate(int sr) { return hs_v34_symbol_rate_exact(sr); }
 
 static int pick(unsigned mask, int limit, int sr)
 {

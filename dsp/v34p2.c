@@ -568,7 +568,7 @@ static void step_call(hs_v34p2 *p)
     case C_WAIT_INFO1A:
         if (p->have_info1a) {
             const hs_info1a *a = &p->info1a;
-            p->choice.symbol_rate = hs_v34_symbol_rate[a->rate_ca % HS_V34_NRATES];
+            p->choice.symbol_rate = hs_v34_nominal_rate[a->rate_ca % HS_V34_NRATES];
             p->choice.carrier_hz = hs_v34_carrier_hz(a->rate_ca % HS_V34_NRATES, a->carrier_high);
             p->choice.preemphasis = a->preemphasis;
             p->choice.power_reduction_db = a->min_power_reduction;
@@ -705,7 +705,7 @@ static void step_answer(hs_v34p2 *p)
             hs_dpsk_tx_set_tone(p->tx, 0);
             ev_tx(p, "INFO1a");
             const hs_info1_rate *r = &p->info1c.rate[s];
-            p->choice.symbol_rate = hs_v34_symbol_rate[p->info1a.rate_ac];
+            p->choice.symbol_rate = hs_v34_nominal_rate[p->info1a.rate_ac];
             p->choice.carrier_hz = hs_v34_carrier_hz(p->info1a.rate_ac, r->carrier_high);
             p->choice.preemphasis = r->preemphasis;
             p->choice.power_reduction_db = p->info1c.min_power_reduction;

@@ -182,9 +182,9 @@ static int check_line(const char *name, shape_fn g, double snr_db)
     hs_probe_decide(&t, &i0, &i0, &ct);
     int se = hs_probe_best_rate(&ce), st = hs_probe_best_rate(&ct);
     snprintf(what, sizeof what, "%s, SNR %.0f: chosen symbol rate (N=%d)", name, snr_db, se >= 0 ? ce.rate[se].max_n : 0);
-    hs_check_int(what, se >= 0 ? hs_v34_symbol_rate[se] : 0, st >= 0 ? hs_v34_symbol_rate[st] : 0);
+    hs_check_int(what, se >= 0 ? hs_v34_nominal_rate[se] : 0, st >= 0 ? hs_v34_nominal_rate[st] : 0);
     free(h);
-    return se >= 0 ? hs_v34_symbol_rate[se] : 0;
+    return se >= 0 ? hs_v34_nominal_rate[se] : 0;
 }
 
 static int flat_line(void)
