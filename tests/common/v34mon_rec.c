@@ -221,6 +221,13 @@ int v34mon_rec_check(const v34mon_rec *r, const v34mon_obs *obs, size_t n, int c
             fails += span_check(label, w, obs, n, HS_EV_V34_L1, s, e, tol_ms, &worst);
         }
         if (v34mon_rec_tx_span(r, src, "L2", 0, &s, &e)) {
+            /* L2 stops when the modem hears the far tone (its own tone event), even when it
+             * then waits in silence before its next signal (the caller's gap before INFO1c) */
+            for (size_t k = 0; k < r->nev; k++) {
+                const hs_event *t = &r->ev[k];
+                if (t->source == src && t->sample > s && t->sample < e
+                    && (t->type == HS_EV_V34_TONE_A || t->type == HS_EV_V34_TONE_B)) { e = t->sample; break; }
+            }
             snprintf(w, sizeof w, "%s's L2", who);
             fails += span_check(label, w, obs, n, HS_EV_V34_L2, s, e, tol_ms, &worst);
         }
