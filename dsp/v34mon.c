@@ -27,6 +27,7 @@
 #define COMB_OFF    0.5
 #define COMB_MIN_DBM0 (-50.0)
 #define AHIST       16
+#define REV_CAP     8
 
 static const int frame_len[3] = { HS_INFO0_BITS, HS_INFO1A_BITS, HS_INFO1C_BITS };
 
@@ -64,6 +65,13 @@ typedef struct {
     int         pend, pend_still_on, pend_reversals;
     uint64_t    pend_start, pend_end;
     double      pend_level, pend_guard, pend_freq;
+    /* reversals wait the same way: a lone "1" after a run of zeros inside a frame looks
+     * like a tone reversal to the receiver */
+    double      rev_t[REV_CAP];
+    uint64_t    rev_at[REV_CAP];
+    float       rev_level[REV_CAP];
+    int8_t      rev_counted[REV_CAP];  /* 1 open tone, 2 pending tone, 0 none */
+    int         nrev;
 } carrier;
 
 enum { P_OFF = 0, P_L1, P_L2 };
@@ -189,6 +197,41 @@ static void emit_frame(hs_v34mon *m, carrier *c, const uint8_t *fr, int len, int
 
 static void close_tone(hs_v34mon *m, carrier *c, uint64_t end, int still_on);
 
+static void emit_reversal(hs_v34mon *m, carrier *c)
+{
+    hs_event e;
+    hs_event_init(&e, HS_EV_V34_REVERSAL, m->ch, c->rev_at[0]);
+    e.start = clamp_t(c->rev_t[0]);
+    hs_event_str(&e, "tone", c->hz == 2400 ? "A" : "B");
+    hs_event_num(&e, "t_line_ms", c->rev_t[0] * 1000.0 / HS_RATE);
+    hs_event_num(&e, "level_dbm0", (double)c->rev_level[0]);
+    hs_evq_push(m->q, &e);
+    c->nrev--;
+    memmove(c->rev_t, c->rev_t + 1, (size_t)c->nrev * sizeof c->rev_t[0]);
+    memmove(c->rev_at, c->rev_at + 1, (size_t)c->nrev * sizeof c->rev_at[0]);
+    memmove(c->rev_level, c->rev_level + 1, (size_t)c->nrev * sizeof c->rev_level[0]);
+    memmove(c->rev_counted, c->rev_counted + 1, (size_t)c->nrev * sizeof c->rev_counted[0]);
+}
+
+/* A good frame spans [fs, fe] (line time): reversals inside it were its bits. */
+static void drop_reversals(carrier *c, double fs, double fe)
+{
+    int k = 0;
+    for (int i = 0; i < c->nrev; i++) {
+        if (c->rev_t[i] >= fs && c->rev_t[i] <= fe) {
+            if (c->rev_counted[i] == 1 && c->open && c->reversals > 0) c->reversals--;
+            if (c->rev_counted[i] == 2 && c->pend && c->pend_reversals > 0) c->pend_reversals--;
+            continue;
+        }
+        c->rev_t[k] = c->rev_t[i];
+        c->rev_at[k] = c->rev_at[i];
+        c->rev_level[k] = c->rev_level[i];
+        c->rev_counted[k] = c->rev_counted[i];
+        k++;
+    }
+    c->nrev = k;
+}
+
 static void flush_bad(hs_v34mon *m, carrier *c)
 {
     if (!c->bad_pending) return;
@@ -227,6 +270,7 @@ static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
             /* a tone that began inside the frame was its content (INFO1c opens with
              * 18 zeros): drop it; one that began before ends where the frame begins */
             double fs = (double)t - hs_dpsk_rx_delay(c->rx) - (len + 1) * T_SYM;
+            drop_reversals(c, fs, (double)t - hs_dpsk_rx_delay(c->rx));
             if (c->open) {
                 if (fs > (double)c->start + T_SYM) close_tone(m, c, clamp_t(fs), 0);
                 else c->open = 0;
@@ -264,6 +308,8 @@ static void emit_tone(hs_v34mon *m, carrier *c)
 {
     if (!c->pend) return;
     c->pend = 0;
+    for (int i = 0; i < c->nrev; i++)
+        if (c->rev_counted[i] == 2) c->rev_counted[i] = 0;
     if (c->pend_end < c->pend_start + TONE_MIN) return;
     hs_event e;
     int a = c->hz == 2400;
@@ -283,6 +329,8 @@ static void emit_tone(hs_v34mon *m, carrier *c)
 static void close_tone(hs_v34mon *m, carrier *c, uint64_t end, int still_on)
 {
     emit_tone(m, c);
+    for (int i = 0; i < c->nrev; i++)
+        if (c->rev_counted[i] == 1) c->rev_counted[i] = 2;
     c->open = 0;
     c->pend = 1;
     c->pend_start = c->start;
@@ -507,16 +555,17 @@ static void one_sample(hs_v34mon *m, float x)
         else if (c->bad_pending && (double)(m->now - c->bad_sync_at) > (HS_INFO1C_BITS + 2) * T_SYM)
             flush_bad(m, c);
         if (fl & HS_DPSK_REVERSAL) {
-            double rt = hs_dpsk_rx_reversal_time(c->rx);
-            hs_event e;
-            hs_event_init(&e, HS_EV_V34_REVERSAL, m->ch, m->now);
-            e.start = clamp_t(rt);
-            hs_event_str(&e, "tone", c->hz == 2400 ? "A" : "B");
-            hs_event_num(&e, "t_line_ms", rt * 1000.0 / HS_RATE);
-            hs_event_num(&e, "level_dbm0", (double)hs_dpsk_rx_level_dbm0(c->rx));
-            hs_evq_push(m->q, &e);
+            if (c->nrev == REV_CAP) emit_reversal(m, c);
+            int i = c->nrev++;
+            c->rev_t[i] = hs_dpsk_rx_reversal_time(c->rx);
+            c->rev_at[i] = m->now;
+            c->rev_level[i] = hs_dpsk_rx_level_dbm0(c->rx);
+            c->rev_counted[i] = c->open ? 1 : 0;
             if (c->open) c->reversals++;
         }
+        /* a reversal is news once no frame can claim it (a frame is known at its end) */
+        while (c->nrev && (double)m->now > c->rev_t[0] + hs_dpsk_rx_delay(c->rx) + (HS_INFO1C_BITS + 3) * T_SYM)
+            emit_reversal(m, c);
         tone_sample(m, c, x);
         if (c->pend && (double)m->now > (double)c->pend_end + hs_dpsk_rx_delay(c->rx) + (HS_INFO1C_BITS + 3) * T_SYM)
             emit_tone(m, c);
@@ -536,6 +585,7 @@ void hs_v34mon_finish(hs_v34mon *m)
         flush_bad(m, c);
         if (c->open) close_tone(m, c, m->now, 1);
         emit_tone(m, c);
+        while (c->nrev) emit_reversal(m, c);
     }
     if (m->pstate == P_L1) {
         if (!m->have_l1_start) find_l1_start(m);

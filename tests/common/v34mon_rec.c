@@ -8,12 +8,13 @@
 #include "modem.h"
 #include "sim.h"
 
-int v34mon_rec_make(v34mon_rec *r)
+int v34mon_rec_make(v34mon_rec *r, double line_snr_db)
 {
     memset(r, 0, sizeof *r);
     hs_sim_config c = hs_sim_config_default();
     c.caller.stop_after = HS_STOP_AFTER_PHASE2;
     c.answerer.stop_after = HS_STOP_AFTER_PHASE2;
+    if (line_snr_db > 0.0) c.line.snr_db = line_snr_db;
     c.max_s = 20.0;
     c.tail_s = 0.3;
     hs_sim *s;
@@ -240,6 +241,16 @@ int v34mon_rec_check(const v34mon_rec *r, const v34mon_obs *obs, size_t n, int c
         if (t->type != HS_EV_V34_REVERSAL) continue;
         int from_answerer = t->source == HS_SRC_CALLER;    /* the caller hears Tone A */
         if (from_answerer ? !answerer : !caller) continue;
+        /* the sim's receivers also report a lone "1" after a run of zeros inside a frame
+         * (INFO1c) as a reversal: that is no tone reversal */
+        int in_frame = 0;
+        for (size_t j = 0; j < r->nev; j++) {
+            const hs_event *f = &r->ev[j];
+            if (f->source == t->source && f->type >= HS_EV_V34_INFO0A && f->type <= HS_EV_V34_INFO1A
+                && t->start >= f->start && t->start <= f->sample)
+                in_frame = 1;
+        }
+        if (in_frame) continue;
         double tt = (double)t->start - r->delay;
         const v34mon_obs *best = NULL;
         for (size_t i = 0; i < n; i++)

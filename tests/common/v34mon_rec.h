@@ -19,8 +19,10 @@ typedef struct {
     int       ok;                 /* both modems finished phase 2 */
 } v34mon_rec;
 
-/* Runs the sim on its default line (seed fixed). 0 on success. */
-int  v34mon_rec_make(v34mon_rec *r);
+/* Runs the sim on its default line (seed fixed) with the line's SNR set to line_snr_db
+ * (0 = the default line's): the modems' probing, and so INFO1c/INFO1a, follow it. 0 on
+ * success. */
+int  v34mon_rec_make(v34mon_rec *r, double line_snr_db);
 void v34mon_rec_free(v34mon_rec *r);
 
 /* Truth from the sim's events. */

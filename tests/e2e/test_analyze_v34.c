@@ -67,7 +67,7 @@ static int analyze_json(const char *path, size_t *nobs)
 static int run_case(int stereo, double snr_db)
 {
     v34mon_rec r;
-    if (!hs_check_true("sim recording made", v34mon_rec_make(&r) == 0)) return 0;
+    if (!hs_check_true("sim recording made", v34mon_rec_make(&r, snr_db < 100.0 ? snr_db : 0.0) == 0)) return 0;
     hs_check_true("sim: both modems completed phase 2", r.ok);
     float *a = malloc(r.n * sizeof *a), *b = malloc(r.n * sizeof *b);
     for (size_t i = 0; i < r.n; i++) {
