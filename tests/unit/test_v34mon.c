@@ -9,6 +9,7 @@
 #include "hs_test.h"
 #include "info.h"
 #include "level.h"
+#include "monitor.h"
 #include "rng.h"
 #include "v34mon.h"
 #include "v34mon_rec.h"
@@ -284,6 +285,47 @@ static int chunk_body(v34mon_rec *r)
 }
 static int chunking(void) { return with_rec(chunk_body); }
 
+/* The same through dsp/monitor (V.8 and phase 2 together): identical event lists, in the
+ * same order, for any block size. */
+static size_t run_monitor(const float *x, size_t n, size_t block, hs_event *out, size_t cap)
+{
+    hs_monitor *m;
+    if (hs_monitor_create(1, &m) != HS_OK) return 0;
+    size_t k = 0;
+    hs_event e;
+    for (size_t i = 0; i < n; i += block) {
+        size_t take = n - i < block ? n - i : block;
+        hs_monitor_process(m, x + i, take);
+        while (hs_monitor_poll(m, &e)) if (k < cap) out[k++] = e;
+    }
+    hs_monitor_finish(m);
+    while (hs_monitor_poll(m, &e)) if (k < cap) out[k++] = e;
+    hs_monitor_destroy(m);
+    return k;
+}
+
+static int monitor_body(v34mon_rec *r)
+{
+    float *x = malloc(r->n * sizeof *x);
+    for (size_t i = 0; i < r->n; i++) x[i] = r->caller[i] + r->answerer[i];
+    static hs_event ev2[MAXEV];
+    size_t n0 = run_monitor(x, r->n, r->n, evbuf, MAXEV);
+    uint64_t h0 = hash_events(evbuf, n0);
+    int v34 = 0;
+    for (size_t i = 0; i < n0; i++) v34 += evbuf[i].type >= HS_EV_V34_INFO0A && evbuf[i].type <= HS_EV_V34_L2;
+    hs_check_int("monitor: phase-2 events among its findings", v34, 18);
+    size_t blocks[] = { 1, 7, 160 };
+    for (int b = 0; b < 3; b++) {
+        size_t nb = run_monitor(x, r->n, blocks[b], ev2, MAXEV);
+        char w[80];
+        snprintf(w, sizeof w, "monitor, blocks of %zu: identical events in the same order", blocks[b]);
+        hs_check_true(w, nb == n0 && hash_events(ev2, nb) == h0);
+    }
+    free(x);
+    return 0;
+}
+static int monitor_chunking(void) { return with_rec(monitor_body); }
+
 HS_TEST_MAIN(
     HS_CASE(mono_mix),
     HS_CASE(one_modem),
@@ -291,5 +333,6 @@ HS_TEST_MAIN(
     HS_CASE(no_false_findings),
     HS_CASE(by_content),
     HS_CASE(chunking),
+    HS_CASE(monitor_chunking),
     HS_CASE(snr_sweep)
 )
