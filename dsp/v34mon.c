@@ -389,7 +389,7 @@ static void tone_sample(hs_v34mon *m, carrier *c, float x)
     if (run > 0) {
         c->amp += (amp - c->amp) * (1.0 / 64.0);
         /* measure where the window holds clean tone (not across a reversal) */
-        if (run >= TONE_ON && (m->now % HOP) == 0 && fabs(df) < MAX_DF_HZ) {
+        if (run >= TONE_ON && (m->now % HOP) == 0 && fabs(df) < MAX_DF_HZ && amp > 0.8 * c->amp) {
             c->amp_sum += amp;
             c->guard_sum += m->guard_pw;
             c->amp_n++;

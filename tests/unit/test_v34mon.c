@@ -54,6 +54,7 @@ static v34mon_obs obsbuf[MAXEV];
 
 static int check_signal(const v34mon_rec *r, const float *x, int caller, int answerer, const char *label)
 {
+    memset(evbuf, 0, sizeof evbuf);
     size_t ne = run_mon(x, r->n, r->n, evbuf, MAXEV);
     for (size_t i = 0; i < ne; i++) v34mon_obs_from_event(&evbuf[i], &obsbuf[i]);
     return v34mon_rec_check(r, obsbuf, ne, caller, answerer, TOL_MS, label);
@@ -85,6 +86,21 @@ static int mono_body(v34mon_rec *r)
     float *x = malloc(r->n * sizeof *x);
     for (size_t i = 0; i < r->n; i++) x[i] = r->caller[i] + r->answerer[i];
     check_signal(r, x, 1, 1, "mono mix");
+    /* Levels as sent (P0 = -13 dBm0): Tone A P0 - 1 with the guard tone at P0 [10.1.2.1],
+     * Tone B P0, L1 P0 + 6, L2 P0 [10.1.2.4]. The tone window sits on the carrier exactly
+     * and the comb on its DFT bins, so only the other modem's leakage (> 30 dB down) and
+     * the edges of a tone disturb: 0.5 dB. */
+    for (size_t i = 0; i < MAXEV && evbuf[i].type != HS_EV_NONE; i++) {
+        const hs_event *e = &evbuf[i];
+        const hs_field *lv = hs_event_field(e, "level_dbm0"), *g = hs_event_field(e, "guard_dbm0");
+        double want = e->type == HS_EV_V34_TONE_A ? -14.0 : e->type == HS_EV_V34_TONE_B ? -13.0
+                    : e->type == HS_EV_V34_L1 ? -7.0 : e->type == HS_EV_V34_L2 ? -13.0 : 0.0;
+        if (want == 0.0 || !lv) continue;
+        char w[80];
+        snprintf(w, sizeof w, "%s level at %.3f s", hs_ev_type_name((hs_ev_type)e->type), (double)e->sample / HS_RATE);
+        hs_check_near(w, lv->v.x, want, 0.5, "dBm0");
+        if (g) hs_check_near("  its guard tone", g->v.x, -13.0, 0.5, "dBm0");
+    }
     free(x);
     return 0;
 }
