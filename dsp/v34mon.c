@@ -290,7 +290,9 @@ static void frame_bit(hs_v34mon *m, carrier *c, uint8_t bit)
          * not inside a probing burst (L1/L2 make random bits) */
         if (!hs_info_sync_match(fr, 0)) continue;
         if (c->fresh < len) continue;
-        if (c->fresh > len && c->hb[HIST - len - 1] != 0) continue;
+        /* from silence (the stream began at most 2 decisions before: the signal's ramp)
+         * or after a steady tone (zeros) */
+        if (c->fresh > len + 2 && c->hb[HIST - len - 1] != 0) continue;
         if (m->pstate != P_OFF || (m->last_probe && t < m->last_probe + HS_MS(50))) continue;
         if (c->bad_pending && c->bad_sync_at != sync_at) flush_bad(m, c);
         c->bad_pending = 1;

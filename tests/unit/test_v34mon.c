@@ -9,6 +9,8 @@
 #include "hs_test.h"
 #include "info.h"
 #include "level.h"
+#include "line.h"
+#include "v34p2.h"
 #include "monitor.h"
 #include "rng.h"
 #include "v34mon.h"
@@ -259,6 +261,73 @@ static int sweep_body(v34mon_rec *r)
 }
 static int snr_sweep(void) { return with_rec(sweep_body); }
 
+/* Error recovery [11.2.2]: the caller's first INFO0c goes out with a bad CRC (the v34p2
+ * test hook), the answerer does not acknowledge, the caller repeats it. Two hs_v34p2
+ * objects over the default line, both transmit signals mixed. The analyser must report
+ * what the answerer's receiver saw: as many INFO0c with a bad CRC and as many good ones,
+ * the good ones with the same bits. */
+static int info0_recovery(void)
+{
+    hs_line_config lc = hs_line_config_default();
+    hs_v34p2_config cc = hs_v34p2_config_default(0), ac = hs_v34p2_config_default(1);
+    cc.corrupt_info0 = 1;
+    hs_line *line;
+    hs_evq *qc, *qa;
+    hs_v34p2 *c, *a;
+    hs_line_create(&lc, &line);
+    hs_evq_create(4096, &qc);
+    hs_evq_create(4096, &qa);
+    hs_v34p2_create(&cc, qc, &c);
+    hs_v34p2_create(&ac, qa, &a);
+    hs_v34p2_start(c, 0);
+    hs_v34p2_start(a, 0);
+    size_t blk = hs_line_get_lookahead(line), cap = HS_MS(6000), n = 0;
+    if (blk > 160) blk = 160;
+    float *x = calloc(cap, sizeof *x);
+    float rc[160], ra[160], tc[160], ta[160];
+    int sim_bad = 0, sim_good = 0;
+    char good_bits[160] = "";
+    while (n + blk <= cap) {
+        hs_line_output(line, ra, rc, blk);
+        hs_v34p2_process(c, rc, tc, blk);
+        hs_v34p2_process(a, ra, ta, blk);
+        hs_line_input(line, tc, ta, blk);
+        for (size_t i = 0; i < blk; i++) x[n + i] = tc[i] + ta[i];
+        n += blk;
+        hs_event e;
+        while (hs_evq_pop(qc, &e)) {}
+        while (hs_evq_pop(qa, &e))
+            if (e.type == HS_EV_V34_INFO0C) {
+                v34mon_obs o;
+                v34mon_obs_from_event(&e, &o);
+                if (o.crc_ok == 1) { sim_good++; memcpy(good_bits, o.bits, sizeof good_bits); }
+                else sim_bad++;
+            }
+    }
+    hs_check_int("sim: the caller's phase 2 completes anyway", hs_v34p2_get_status(c), HS_V34P2_DONE);
+    hs_check_above("sim: INFO0c sent", (double)hs_v34p2_get_info0_sent(c), 2, "");
+    size_t ne = run_mon(x, n, 160, evbuf, MAXEV);
+    int bad = 0, good = 0, same = 0;
+    for (size_t i = 0; i < ne; i++) {
+        if (evbuf[i].type != HS_EV_V34_INFO0C) continue;
+        v34mon_obs o;
+        v34mon_obs_from_event(&evbuf[i], &o);
+        if (o.crc_ok == 1) { good++; same += strcmp(o.bits, good_bits) == 0; }
+        else bad++;
+    }
+    printf("the answerer's receiver saw %d bad and %d good INFO0c\n", sim_bad, sim_good);
+    hs_check_int("INFO0c with a bad CRC, as the answerer saw", bad, sim_bad);
+    hs_check_int("good INFO0c, as the answerer saw", good, sim_good);
+    hs_check_int("good INFO0c with the answerer's bits", same, sim_good);
+    free(x);
+    hs_v34p2_destroy(c);
+    hs_v34p2_destroy(a);
+    hs_evq_destroy(qc);
+    hs_evq_destroy(qa);
+    hs_line_destroy(line);
+    return 0;
+}
+
 static uint64_t hash_events(const hs_event *ev, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -348,6 +417,7 @@ HS_TEST_MAIN(
     HS_CASE(noise_20db),
     HS_CASE(no_false_findings),
     HS_CASE(by_content),
+    HS_CASE(info0_recovery),
     HS_CASE(chunking),
     HS_CASE(monitor_chunking),
     HS_CASE(snr_sweep)
