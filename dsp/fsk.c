@@ -41,7 +41,14 @@ struct hs_fsk_tx {
     int      bit;        /* bit being sent */
     int      idle;
     uint64_t sent;
+    uint64_t k;          /* samples since reset */
+    /* cos/sin of phase, advanced by rotation and recomputed from `phase` every TX_RESYNC
+     * samples (no sin() per sample) */
+    double   p_re, p_im;
+    double   rm_re, rm_im, rs_re, rs_im;
 };
+
+#define TX_RESYNC 256   /* power of two */
 
 hs_err hs_fsk_tx_create(const hs_fsk_config *c, hs_fsk_tx **out)
 {
@@ -53,6 +60,8 @@ hs_err hs_fsk_tx_create(const hs_fsk_config *c, hs_fsk_tx **out)
     t->amp = hs_dbm0_to_peak(c->level_dbm0);
     t->dph_mark = 2.0 * HS_PI * (double)c->mark_hz / c->sample_rate;
     t->dph_space = 2.0 * HS_PI * (double)c->space_hz / c->sample_rate;
+    t->rm_re = cos(t->dph_mark); t->rm_im = sin(t->dph_mark);
+    t->rs_re = cos(t->dph_space); t->rs_im = sin(t->dph_space);
     hs_fsk_tx_reset(t);
     *out = t;
     return HS_OK;
@@ -65,6 +74,7 @@ void hs_fsk_tx_reset(hs_fsk_tx *t)
     t->bit = 1;
     t->idle = 1;
     t->sent = 0;
+    t->k = 0;
 }
 
 void hs_fsk_tx_destroy(hs_fsk_tx *t) { free(t); }
@@ -85,9 +95,14 @@ void hs_fsk_tx_process(hs_fsk_tx *t, hs_bitq *q, float *out, size_t n)
                 t->sent++;
             }
         }
-        out[i] = (float)(t->amp * sin(t->phase));
+        if ((t->k++ & (TX_RESYNC - 1)) == 0) { t->p_re = cos(t->phase); t->p_im = sin(t->phase); }
+        out[i] = (float)(t->amp * t->p_im);
         t->phase += t->bit ? t->dph_mark : t->dph_space;
         if (t->phase >= 2.0 * HS_PI) t->phase -= 2.0 * HS_PI;
+        double cr = t->bit ? t->rm_re : t->rs_re, ci = t->bit ? t->rm_im : t->rs_im;
+        double a = t->p_re * cr - t->p_im * ci;
+        t->p_im = t->p_im * cr + t->p_re * ci;
+        t->p_re = a;
         t->clock += (double)t->c.baud;
     }
 }
