@@ -3,12 +3,14 @@
  * V.34 phase 2 (and later 3 and 4) plug in. */
 #include "modem.h"
 
+#include "v34p2.h"
 #include "v8.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define EVQ_CAPACITY 1024
+#define HIST 600             /* 75 ms of received samples, replayed into phase 2 */
 
 typedef enum {
     PH_V8 = 0,
@@ -20,6 +22,8 @@ struct hs_modem {
     hs_modem_config c;
     hs_evq         *ev;
     hs_v8          *v8;
+    hs_v34p2       *p2;
+    float           hist[HIST];   /* last received samples (V.8's final silence) */
     modem_phase     phase;
     hs_modem_status status;
     const char     *result;
@@ -73,6 +77,13 @@ hs_err hs_modem_create(const hs_modem_config *c, hs_modem **out)
         hs_v8_config v = v8_config(c);
         err = hs_v8_create(&v, m->ev, &m->v8);
     }
+    if (!err) {
+        hs_v34p2_config p = hs_v34p2_config_default(c->role == HS_ROLE_ANSWERER);
+        p.p0_dbm0 = c->level_dbm0;
+        p.trace = c->trace;
+        p.silence_ms = 0;                        /* V.8 ends with the 75 ms of silence */
+        err = hs_v34p2_create(&p, m->ev, &m->p2);
+    }
     if (err) { hs_modem_destroy(m); return err; }
     hs_modem_reset(m);
     *out = m;
@@ -88,17 +99,20 @@ void hs_modem_reset(hs_modem *m)
     m->phase = PH_V8;
     m->status = HS_MODEM_RUNNING;
     m->result = NULL;
+    memset(m->hist, 0, sizeof m->hist);
     hs_event e;
     hs_event_init(&e, HS_EV_PHASE, source(m), 0);
     hs_event_str(&e, "name", "V.8");
     hs_evq_push(m->ev, &e);
     hs_v8_reset(m->v8);   /* emits its first events (tx silence) after the phase event */
+    hs_v34p2_reset(m->p2);
 }
 
 void hs_modem_destroy(hs_modem *m)
 {
     if (!m) return;
     hs_v8_destroy(m->v8);
+    hs_v34p2_destroy(m->p2);
     hs_evq_destroy(m->ev);
     free(m);
 }
@@ -125,9 +139,14 @@ static void v8_ended(hs_modem *m)
     }
     uint32_t mode = hs_v8_get_mode(m->v8);
     if (mode == HS_MOD_V34_DUPLEX && m->c.stop_after > HS_STOP_AFTER_V8) {
-        /* Hook for V.34 phase 2 (spec/v8.md §8): create the phase-2 object here (role,
-         * level, hs_v8_get_jm() for the negotiated JM), emit HS_EV_PHASE "V.34 phase 2" and
-         * set m->phase = PH_V34_PHASE2. Until it exists, V.8's result is the endpoint's. */
+        /* V.34 phase 2 (dsp/v34p2.h) starts with the next sample; it emits its own
+         * HS_EV_PHASE "V.34 phase 2". Phases 3 and 4 are not there yet: the endpoint's
+         * result is phase 2's for every stop_after beyond V.8. */
+        float past[HIST];
+        for (size_t i = 0; i < HIST; i++) past[i] = m->hist[(m->now + 1 + i) % HIST];
+        hs_v34p2_start_after_silence(m->p2, m->now + 1, past, HIST);
+        m->phase = PH_V34_PHASE2;
+        return;
     }
     finish(m, 1, hs_v8_get_mode_name(m->v8), "V.8");
 }
@@ -137,10 +156,17 @@ static float process_sample(hs_modem *m, float x)
     float y = 0.0f;
     switch (m->phase) {
     case PH_V8:
+        m->hist[m->now % HIST] = x;
         hs_v8_process(m->v8, &x, &y, 1);
         if (hs_v8_get_status(m->v8) != HS_V8_RUNNING) v8_ended(m);
         break;
-    case PH_V34_PHASE2:   /* not yet: v8_ended() never selects it */
+    case PH_V34_PHASE2:
+        hs_v34p2_process(m->p2, &x, &y, 1);
+        if (hs_v34p2_get_status(m->p2) == HS_V34P2_DONE)
+            finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 2");
+        else if (hs_v34p2_get_status(m->p2) == HS_V34P2_FAILED)
+            finish(m, 0, hs_v34p2_get_reason(m->p2), "V.34 phase 2");
+        break;
     case PH_END:
         break;
     }

@@ -79,5 +79,10 @@ int  hs_cli_interrupted(void);
 /* The commands (src/cmd_*.c). argv[0] is the command name; they return an exit status. */
 int hs_cmd_sim(int argc, char **argv);
 int hs_cmd_analyze(int argc, char **argv);
+int hs_cmd_devices(int argc, char **argv);    /* src/cmd_live.c */
+int hs_cmd_answer(int argc, char **argv);
+int hs_cmd_call(int argc, char **argv);
+int hs_cmd_loopback(int argc, char **argv);
+int hs_cmd_render(int argc, char **argv);     /* src/cmd_render.c */
 
 #endif

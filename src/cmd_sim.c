@@ -30,7 +30,9 @@ static const char sim_help[] =
     "  --stop-after P     stop after v8, phase2, phase3 or connect (default: connect)\n"
     "  --max-seconds S    give up after S seconds of simulated time (default 60)\n"
     "  --gui              show the live spectrogram window\n"
+    "  --exit-after S     with --gui: close the window after S seconds\n"
     "  --play             play the line through the sound card, in real time\n"
+    "  --play-until-data  like --play, but the speaker falls silent when the start-up ends (ATM1)\n"
     "  --device NAME      sound device for --play\n"
     "\n";
 static const char sim_help_end[] =
@@ -152,7 +154,8 @@ int hs_cmd_sim(int argc, char **argv)
 
     hs_sim_config cfg = hs_sim_config_default();
     const char *wav_path = NULL, *labels_path = NULL, *device = NULL;
-    int mono = 0, trace = 0, ci = 0, gui = 0, play = 0, fmt = FMT_TEXT, r;
+    int mono = 0, trace = 0, ci = 0, gui = 0, play = 0, until_data = 0, fmt = FMT_TEXT, r;
+    double exit_after_s = 0;
 
     hs_args a;
     hs_args_init(&a, "sim", argc, argv);
@@ -185,17 +188,21 @@ int hs_cmd_sim(int argc, char **argv)
         } else if ((r = hs_args_opt(&a, "--max-seconds"))) {
             if (r < 0 || hs_parse_double("--max-seconds", a.val, 0.1, 3600, "s", &cfg.max_s) < 0)
                 return HS_EXIT_USAGE;
+        } else if ((r = hs_args_opt(&a, "--exit-after"))) {
+            if (r < 0 || hs_parse_double("--exit-after", a.val, 0.1, 86400, "s", &exit_after_s) < 0)
+                return HS_EXIT_USAGE;
         } else if ((r = hs_args_opt(&a, "--device"))) {
             if (r < 0) return HS_EXIT_USAGE;
             device = a.val;
         } else if ((r = hs_args_flag(&a, "--mono")) || (r = hs_args_flag(&a, "--trace")) ||
                    (r = hs_args_flag(&a, "--ci")) || (r = hs_args_flag(&a, "--gui")) ||
-                   (r = hs_args_flag(&a, "--play"))) {
+                   (r = hs_args_flag(&a, "--play")) || (r = hs_args_flag(&a, "--play-until-data"))) {
             if (r < 0) return HS_EXIT_USAGE;
             if (strcmp(a.name, "--mono") == 0) mono = 1;
             else if (strcmp(a.name, "--trace") == 0) trace = 1;
             else if (strcmp(a.name, "--ci") == 0) ci = 1;
             else if (strcmp(a.name, "--gui") == 0) gui = 1;
+            else if (strcmp(a.name, "--play-until-data") == 0) play = until_data = 1;
             else play = 1;
         } else {
             return hs_args_unknown(&a);
@@ -269,7 +276,7 @@ int hs_cmd_sim(int argc, char **argv)
     psink.on_audio = check_interrupt;
     hs_sim_sink_append(&chain, &psink);
 
-    hs_sim_hook_args ha = { &cfg, mono, device };
+    hs_sim_hook_args ha = { &cfg, mono, device, until_data, exit_after_s };
     if (gui) {
         int e = hs_gui_sim_sink_create(&ha, &gsink, err, sizeof err);
         if (e) {

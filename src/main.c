@@ -13,6 +13,11 @@ typedef struct {
 static const command commands[] = {
     { "sim",     hs_cmd_sim,     "caller + answerer over a simulated line: timeline, WAV, labels" },
     { "analyze", hs_cmd_analyze, "find the handshake signals in a recording" },
+    { "answer",  hs_cmd_answer,  "answer a call on a sound device (one live modem)" },
+    { "call",    hs_cmd_call,    "place a call on a sound device (one live modem)" },
+    { "loopback",hs_cmd_loopback,"two live modems connected through a JACK loopback" },
+    { "devices", hs_cmd_devices, "list the sound devices" },
+    { "render",  hs_cmd_render,  "annotated spectrogram PNG of a whole handshake" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -27,6 +27,8 @@ typedef struct {
     const hs_sim_config *cfg;    /* the run about to start */
     int                  mono;   /* --mono was given */
     const char          *device; /* --device NAME, or NULL for the default device */
+    int                  until_data; /* --play-until-data: speaker off once the start-up ends (ATM1) */
+    double               exit_after_s; /* --exit-after S: close the window after S seconds (0: never) */
 } hs_sim_hook_args;
 
 int  hs_gui_sim_sink_create(const hs_sim_hook_args *a, hs_sim_sink **out, char *err, size_t errlen);

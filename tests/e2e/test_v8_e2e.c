@@ -150,6 +150,7 @@ static hs_sim_config base(void)
 {
     hs_sim_config c = hs_sim_config_default();
     c.caller.trace = c.answerer.trace = 0;
+    c.caller.stop_after = c.answerer.stop_after = HS_STOP_AFTER_V8;   /* V.8 alone */
     c.max_s = 40.0;
     return c;
 }

@@ -48,6 +48,7 @@ static void record(int trace)
     tx_c = calloc(NS, sizeof(float)); tx_a = calloc(NS, sizeof(float));
     hs_sim_config c = hs_sim_config_default();
     c.caller.trace = c.answerer.trace = trace;
+    c.caller.stop_after = c.answerer.stop_after = HS_STOP_AFTER_V8;   /* V.8 alone */
     c.line.snr_db = 20.0;
     c.tail_s = 10.0;   /* keep running for the whole recording */
     hs_sim *s;
@@ -68,6 +69,7 @@ static void replay(hs_role role, const float *in, size_t block, float *out, evli
 {
     hs_modem_config c = hs_modem_config_default(role);
     c.trace = trace;
+    c.stop_after = HS_STOP_AFTER_V8;
     hs_modem *m;
     hs_modem_create(&c, &m);
     ev->n = 0;
