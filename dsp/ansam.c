@@ -43,6 +43,7 @@ struct hs_ansam_tx {
     float    peak;
     uint64_t rev_period;    /* samples between reversals (0: none) */
     uint64_t n;             /* samples produced since reset */
+    uint64_t to_rev;        /* samples until the next reversal (counts down; no division) */
     /* cos/sin of the carrier and AM phases, advanced by rotation and recomputed from the
      * exact fixed-point phases every RESYNC samples (no sin() per sample) */
     double   c_re, c_im, a_re, a_im;
@@ -103,6 +104,7 @@ void hs_ansam_tx_reset(hs_ansam_tx *t)
     t->am_step = c->am ? hs_osc_step(c->am_hz) : 0;
     t->rev_period = c->reversals ? (uint64_t)llround((double)c->reversal_ms * (HS_RATE / 1000.0)) : 0;
     t->n = 0;
+    t->to_rev = t->rev_period;
     t->rc_re = cos((double)t->car.step * PH2RAD); t->rc_im = sin((double)t->car.step * PH2RAD);
     t->ra_re = cos((double)t->am_step * PH2RAD); t->ra_im = sin((double)t->am_step * PH2RAD);
     tx_resync(t);
@@ -116,7 +118,8 @@ void hs_ansam_tx_process(hs_ansam_tx *t, float *out, size_t n)
     for (size_t i = 0; i < n; i++) {
         if ((t->n & (RESYNC - 1)) == 0) tx_resync(t);
         /* V.8 §7.2 / V.25 §2.3: instantaneous 180 degree step every reversal period */
-        if (t->rev_period && t->n > 0 && t->n % t->rev_period == 0) {
+        if (t->rev_period && t->to_rev-- == 0) {   /* n > 0 and n % rev_period == 0 */
+            t->to_rev = t->rev_period - 1;
             hs_osc_reverse(&t->car);
             t->c_re = -t->c_re;
             t->c_im = -t->c_im;

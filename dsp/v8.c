@@ -359,6 +359,7 @@ static void caller_tone(hs_v8 *v)
 static void step(hs_v8 *v)
 {
     int timeout = v->now >= v->deadline;
+    if (!timeout && v->state != C_CALL_SIGNAL) return;   /* every other state waits for its deadline */
     switch (v->state) {
     case C_INITIAL_SILENCE:
         if (timeout)
