@@ -15,13 +15,19 @@
  *    (hs_info*_describe). start = the reference symbol, sample = the last frame bit decided.
  *    A frame with a bad CRC is reported (crc_ok false) only when its sync and closing fill
  *    are intact and it began from silence or a steady tone.
- *  - Tone A (2400 Hz, with the 1800 Hz guard tone) and Tone B (1200 Hz): a steady carrier
- *    for 20 ms; it ends when the carrier falls 6 dB below the tone's level (a 5 ms window
- *    whose nulls fall on the other carrier and the guard tone) or when an INFO frame begins
- *    on that carrier. One HS_EV_V34_TONE_A/B per tone, at its end: freq_hz, level_dbm0,
- *    duration_ms, reversals, and for Tone A guard_dbm0 (the 1800 Hz level).
+ *  - Tone A (2400 Hz, with the 1800 Hz guard tone) and Tone B (1200 Hz): a carrier steady
+ *    for 20 ms (the receiver's 20 ms boxcar) and within 10 Hz (so V.21's 1180 Hz is no
+ *    Tone B); it ends when the carrier falls 6 dB below the tone's level for 8 ms (a 10 ms
+ *    window whose nulls fall on the guard tone, the other carrier and the L1/L2 tones 300 Hz
+ *    away) or where an INFO frame begins on that carrier; a "tone" that began inside a
+ *    frame (INFO1c opens with 18 zeros) is dropped. One HS_EV_V34_TONE_A/B per tone: start,
+ *    sample = end, freq_hz and level_dbm0 (measured), duration_ms, reversals, and for Tone A
+ *    guard_dbm0 (the 1800 Hz level).
  *  - Phase reversals of Tone A/B: HS_EV_V34_REVERSAL, "tone" A or B, "t_line_ms" (the zero
- *    crossing referred back to the recording), start = that instant.
+ *    crossing referred back to the recording), start = that instant. A lone "1" after a run
+ *    of zeros inside a frame is dropped.
+ *  Tones and reversals are reported ~190 ms after they happened (sample = when they
+ *  happened), once no frame still being received can turn out to contain them.
  *  - L1 and L2 (§4.8): the 21-tone comb, found with 160-sample rectangular DFTs every
  *    40 samples (dsp/spectrum.h; 160 samples hold exactly 3 periods, so the comb sits on
  *    bins 3k whatever the alignment). The comb's share of the power outside the four
