@@ -611,13 +611,26 @@ static int text_w(hs_scene *s, const char *txt, int font)
 
 static int text_h(hs_scene *s, int font) { return TTF_FontHeight(s->font[font]); }
 
+/* Copies txt into dst (size n), cutting a text that does not fit at a UTF-8 character
+ * boundary, never inside a multi-byte character. */
+static void utf8_copy(char *dst, size_t n, const char *txt)
+{
+    size_t len = strlen(txt);
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)txt[len] & 0xc0) == 0x80) len--;
+    }
+    memcpy(dst, txt, len);
+    dst[len] = 0;
+}
+
 /* Draws txt with its top-left at (x, y) (align: 0 left, 1 centre, 2 right of x); records it. */
 static int text(hs_scene *s, const char *txt, int x, int y, int font, uint32_t c, int align,
                 uint8_t kind, uint8_t src, double t)
 {
     if (!txt || !*txt) return 0;
     char buf[200];
-    snprintf(buf, sizeof buf, "%s", txt);
+    utf8_copy(buf, sizeof buf, txt);
     text_entry *e = text_get(s, buf, font, c);
     if (!e) return 0;
     if (align == 1) x -= e->w / 2;
@@ -626,7 +639,7 @@ static int text(hs_scene *s, const char *txt, int x, int y, int font, uint32_t c
     SDL_RenderCopy(s->r, e->tex, NULL, &dst);
     if (s->ndl < MAX_DL) {
         hs_dl_item *d = &s->dl[s->ndl++];
-        snprintf(d->text, sizeof d->text, "%s", txt);
+        utf8_copy(d->text, sizeof d->text, txt);
         d->x = x;
         d->y = y;
         d->w = e->w;
@@ -926,9 +939,15 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     /* the one-line explanation (of the hovered signal, else the current one) */
     if (v->poster) {
         size_t used = (size_t)snprintf(buf, sizeof buf, "Sequence:");
-        for (size_t i = 0; i < s->nitems && used + 40 < sizeof buf; i++)
-            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s (%s)", i ? " \u2192 " : " ",
-                                     s->items[i].name, s->items[i].source == HS_SRC_CALLER ? "caller" : "answerer");
+        for (size_t i = 0; i < s->nitems; i++) {
+            char item[96];
+            size_t k = (size_t)snprintf(item, sizeof item, "%s%s (%s)", i ? " \u2192 " : " ", s->items[i].name,
+                                        s->items[i].source == HS_SRC_CALLER ? "caller" : "answerer");
+            if (k >= sizeof item || used + k >= sizeof buf) break;   /* whole items only: no cut UTF-8 */
+            memcpy(buf + used, item, k + 1);
+            used += k;
+        }
+        fit(s, buf, F_NORMAL, w - left - pad);
     } else {
         phase_line(s, hover ? hover : cur, !hover, buf, sizeof buf);
     }
