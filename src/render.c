@@ -88,6 +88,7 @@ struct hs_scene {
     hs_dl_item     *dl;
     int             ndl;
     int            *det_x, *det_row;       /* poster: where each item's detail goes */
+    uint8_t        *det_short;             /* poster: 1 = the bare name only */
     eq_state       *eq;                    /* [2]: the receiver of each endpoint */
 };
 
@@ -499,9 +500,10 @@ int hs_scene_create(const hs_scene_config *c, SDL_Renderer *r, hs_scene **out, c
     s->dl = calloc(MAX_DL, sizeof *s->dl);
     s->det_x = calloc(MAX_ITEMS + 1, sizeof *s->det_x);
     s->det_row = calloc(MAX_ITEMS + 1, sizeof *s->det_row);
+    s->det_short = calloc(MAX_ITEMS + 1, sizeof *s->det_short);
     s->eq = calloc(2, sizeof *s->eq);
     if (!s->pix || !s->items || !s->marks || !s->phases || !s->cache || !s->dl || !s->det_x ||
-        !s->det_row || !s->eq)
+        !s->det_row || !s->det_short || !s->eq)
         goto nomem;
     for (int k = 0; k < 2; k++) {
         s->eq[k].ideal_points = 4;
@@ -567,6 +569,7 @@ void hs_scene_destroy(hs_scene *s)
     free(s->dl);
     free(s->det_x);
     free(s->det_row);
+    free(s->det_short);
     free(s->eq);
     free(s);
 }
@@ -1022,6 +1025,14 @@ static int lane_room(const hs_scene *s, size_t i, const hs_scene_layout *L)
     return (int)(lim - (L->plot_x + (t0 - L->t_left_s) * pps)) - (int)(3 * s->font_scale);
 }
 
+/* Poster callout text of an item: "name: detail", or the bare name (bare or no detail). */
+static void det_text(hs_scene *s, const hs_tl_item *it, int bare, char *buf, size_t n, int maxw)
+{
+    if (it->detail[0] && !bare) snprintf(buf, n, "%s: %s", it->name, it->detail);
+    else snprintf(buf, n, "%s", it->name);
+    fit(s, buf, F_SMALL, maxw);
+}
+
 /* A lane label fits (in the small font at least). */
 static int lane_fits(hs_scene *s, size_t i, const hs_scene_layout *L)
 {
@@ -1067,28 +1078,43 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     /* poster: pack the decoded texts into rows under the lanes (greedy, left to right) */
     int ndetail_rows = 0;
     if (v->poster) {
-        enum { MAXROWS = 12 };
-        int row_end[MAXROWS];
-        for (int k = 0; k < MAXROWS; k++) row_end[k] = -1000000;
-        for (size_t i = 0; i < s->nitems; i++) {
-            const hs_tl_item *it = &s->items[i];
-            s->det_row[i] = -1;
-            if (!it->detail[0] && lane_fits(s, i, &L)) continue;
-            if (it->detail[0]) snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
-            else snprintf(buf, sizeof buf, "%s", it->name);
-            fit(s, buf, F_SMALL, w - 2 * pad);
-            int tw = text_w(s, buf, F_SMALL);
-            double t0 = (double)it->start / HS_RATE;
-            int x = L.plot_x + (int)lround((t0 - L.t_left_s) * L.plot_w / (L.t_right_s - L.t_left_s));
-            if (x + tw > w - pad) x = w - pad - tw;
-            if (x < pad) x = pad;
-            int k = 0;
-            while (k < MAXROWS && row_end[k] > x - (int)(10 * sc)) k++;
-            if (k == MAXROWS) continue;
-            row_end[k] = x + tw;
-            s->det_x[i] = x;
-            s->det_row[i] = k;
-            if (k + 1 > ndetail_rows) ndetail_rows = k + 1;
+        /* rows of callouts; each row keeps the spans it has given out. First the bare names
+         * of signals whose band is too narrow for them (every signal gets a legible name),
+         * then the decoded contents of the others, as room allows. */
+        enum { MAXROWS = 12, MAXSPANS = 96 };
+        int nspan[MAXROWS], span_a[MAXROWS][MAXSPANS], span_b[MAXROWS][MAXSPANS];
+        int gap = (int)(10 * sc);
+        for (int k = 0; k < MAXROWS; k++) nspan[k] = 0;
+        for (size_t i = 0; i < s->nitems; i++) s->det_row[i] = -1;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < s->nitems; i++) {
+                const hs_tl_item *it = &s->items[i];
+                if (s->det_row[i] >= 0) continue;
+                int fits = lane_fits(s, i, &L);
+                int bare = pass == 0;
+                if (pass == 0 && fits) continue;
+                if (pass == 1 && !it->detail[0]) continue;
+                det_text(s, it, bare, buf, sizeof buf, w - 2 * pad);
+                int tw = text_w(s, buf, F_SMALL);
+                double t0 = (double)it->start / HS_RATE;
+                int x = L.plot_x + (int)lround((t0 - L.t_left_s) * L.plot_w / (L.t_right_s - L.t_left_s));
+                if (x + tw > w - pad) x = w - pad - tw;
+                if (x < pad) x = pad;
+                int k = 0;
+                for (; k < MAXROWS; k++) {
+                    int free_ = nspan[k] < MAXSPANS;
+                    for (int j = 0; j < nspan[k] && free_; j++)
+                        if (x < span_b[k][j] + gap && span_a[k][j] < x + tw + gap) free_ = 0;
+                    if (free_) break;
+                }
+                if (k == MAXROWS) continue;
+                span_a[k][nspan[k]] = x;
+                span_b[k][nspan[k]++] = x + tw;
+                s->det_x[i] = x;
+                s->det_row[i] = k;
+                s->det_short[i] = (uint8_t)bare;
+                if (k + 1 > ndetail_rows) ndetail_rows = k + 1;
+            }
         }
         bottom += ndetail_rows * (sh + (int)(4 * sc)) + pad + th + pad; /* details + legend */
     }
@@ -1276,9 +1302,7 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
             const hs_tl_item *it = &s->items[i];
             if (s->det_row[i] < 0) continue;
             double t0 = (double)it->start / HS_RATE;
-            if (it->detail[0]) snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
-            else snprintf(buf, sizeof buf, "%s", it->name);
-            fit(s, buf, F_SMALL, w - 2 * pad);
+            det_text(s, it, s->det_short[i], buf, sizeof buf, w - 2 * pad);
             int x = s->det_x[i];
             int y = by + s->det_row[i] * rowh;
             int xs = TX(t0);
