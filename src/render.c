@@ -1344,6 +1344,13 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
         } else if (panel == HS_PANEL_DECODED) {
             text(s, "Decoded (hover a band for details)", px + pad, y, F_NORMAL, C_TEXT, 0, HS_DL_TEXT, 0, 0);
             y += th + pad;
+            int c0 = s->eq[HS_SRC_CALLER].connect_bps, c1 = s->eq[HS_SRC_ANSWERER].connect_bps;
+            if (c0 || c1) {
+                if (c0 && c1 && c0 != c1) snprintf(buf, sizeof buf, "CONNECT %d / %d bit/s", c0, c1);
+                else snprintf(buf, sizeof buf, "CONNECT %d bit/s", c0 ? c0 : c1);
+                text(s, buf, px + pad, y, F_NORMAL, 0xffffd54fu, 0, HS_DL_TEXT, 0, 0);
+                y += th + pad / 2;
+            }
             /* hovered first, then the latest first */
             char lines[8][200];
             for (int pass = 0; pass < 2; pass++) {

@@ -506,6 +506,10 @@ static int constellation_view(void)
         hs_check_below(what, point_pixels(&rep, cx, cy, rad, col[r]), least - 1, "");
     }
     hs_check_above("MSE plot height", L->mse_h, 30, "px");
+    char path[512], err[256];
+    hs_test_tmp_path("gui_constellation.png", path, sizeof path);
+    hs_png_write(path, rep.pixels, rep.w, rep.h, (size_t)rep.w * 4, err, sizeof err);
+    printf("last frame: %s\n", path);
     for (int r = 0; r < 2; r++) {
         char what[96];
         snprintf(what, sizeof what, "%s receiver: MSE samples plotted", r ? "answerer's" : "caller's");
