@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "echocan.h"
+#include "info.h"
 #include "mp.h"
 #include "qam.h"
 #include "qamrx.h"
@@ -50,8 +51,7 @@ struct hs_v34p34 {
     int64_t          bitcount, j_last_pos;
     int              j_count, j_type;
     int              got_far_j, got_jprime, sbar_far;
-    int              s_run, last_q, sbar_first;
-    float complex    yh[2];        /* last two equalised symbols (S -> S-bar) */
+    int              s_run, last_q, sbar_first, q_two;
     int              rx4_started, rx4_trained;
     double           rx_snr;
     int              ones;
@@ -65,6 +65,7 @@ struct hs_v34p34 {
     uint64_t         connect_sample;
     double           erle;
     int              fail_phase;
+    int              trn3_len;     /* own phase-3 TRN length in symbols */
     /* the most recent equalised points (GUI constellation), a ring */
     float complex    pts[HS_V34P34_EQ_POINTS];
     int              npts, pts_pos;
@@ -109,8 +110,7 @@ const char *hs_v34p34_config_problem(const hs_v34p34_config *c)
 
 int hs_v34_symbol_rate_index(int bd)
 {
-    static const int nom[6] = { 2400, 2743, 2800, 3000, 3200, 3429 };
-    for (int i = 0; i < 6; i++) if (bd == nom[i]) return i;
+    for (int i = 0; i < HS_V34_NRATES; i++) if (bd == hs_v34_nominal_rate[i]) return i;
     return -1;
 }
 
@@ -203,8 +203,13 @@ static void go(hs_v34p34 *p, pstate next, const char *why)
             /* the answerer's J goes on until our S -> S-bar has reached it, one pattern has
              * been finished and that has come back: adapt from PP + RTD + 16 T on */
             p->rx_mute = 1;
-            p->ec_adapt_at = p->now + ms(rtd) +
-                (uint64_t)((HS_V34_S_LEN + HS_V34_SBAR_LEN + 64) * HS_RATE / hs_qam_symbol_rate(p->c.tx_sr));
+            double S = hs_qam_symbol_rate(p->c.tx_sr);
+            double wait_t = rtd / 1000.0 * S + HS_V34_S_LEN + HS_V34_SBAR_LEN + 64;
+            p->ec_adapt_at = p->now + (uint64_t)(wait_t * HS_RATE / S);
+            /* on a long line that is late: send TRN long enough that the echo canceller still
+             * adapts over 1024 T (S .. end of TRN stays far below 2000 ms + 2 RTD [11.3.1.1.6]) */
+            int need = (int)ceil(wait_t) + 1024 - HS_V34_S_LEN - HS_V34_SBAR_LEN - HS_V34_PP_LEN;
+            p->trn3_len = need > p->c.trn3_symbols ? need : p->c.trn3_symbols;
         } else {
             hs_echocan_set_adapt(p->ec, 1);
         }
@@ -295,7 +300,7 @@ static float complex next_symbol(hs_v34p34 *p)
     case P_TRN:
         if (p->cnt == 0) hs_v34_mapper_start_trn(&p->map);
         s = hs_v34_trn_symbol(&p->map, 4, NULL);
-        if (++p->cnt == p->c.trn3_symbols) go(p, P_J, "phase-3 TRN sent");
+        if (++p->cnt >= p->trn3_len) go(p, P_J, "phase-3 TRN sent");
         break;
     case P_J: {
         const uint8_t *jb = hs_v34_j_bits(p->c.j_points);
@@ -515,26 +520,22 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             push(p, &e);
         }
     }
-    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3].
-     * Rotation invariant: S repeats every 2 symbols (y_n y*_{n-2} ~ +|y|^2) and S-bar is S
-     * turned by 180 degrees, so the two symbols across the boundary give y_n y*_{n-2} ~ -|y|^2.
-     * (After the far modem's silence the decision-directed carrier phase can come back turned
-     * by a multiple of 90 degrees, and S alone is no help to the timing loop, so the absolute
-     * labels are not reliable here.) */
+    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3],
+     * on the quadrant labels relative to two symbols earlier, so that a carrier phase that
+     * comes back from the far modem's silence turned by a multiple of 90 degrees does not
+     * matter: S repeats every 2 symbols (q_n = q_{n-2} != q_{n-1}); the first two S-bar
+     * symbols are each turned by 180 degrees against two symbols earlier. */
     if (p->c.role == HS_ROLE_CALLER && p->st == P_J && !p->sbar_far && s->state == HS_QAMRX_DD) {
-        float complex y2 = p->yh[1];
-        p->yh[1] = p->yh[0];
-        p->yh[0] = s->y;
-        float pa = crealf(s->y) * crealf(s->y) + cimagf(s->y) * cimagf(s->y);
-        float pb = crealf(y2) * crealf(y2) + cimagf(y2) * cimagf(y2);
-        float c = crealf(s->y * conjf(y2));
-        int strong = pa > 0.1f && pb > 0.1f;
-        int same = strong && c > 0.2f * sqrtf(pa * pb), flip = strong && c < -0.2f * sqrtf(pa * pb);
-        if (same && !p->sbar_first) {
+        int label, q;
+        hs_v34_slice(s->d, 4, &label, &q);
+        int q2 = p->q_two;             /* q_{n-2} */
+        if (q2 >= 0 && q == q2 && q != p->last_q && ((q - p->last_q + 4) % 4) != 2) {
             p->s_run++;
-        } else if (flip && p->s_run >= 16 && !p->sbar_first) {
+            p->sbar_first = 0;
+        } else if (q2 >= 0 && q == (q2 + 2) % 4 && p->s_run >= 16 && !p->sbar_first) {
             p->sbar_first = 1;
-        } else if (flip && p->sbar_first) {
+            p->s_run = 0;
+        } else if (q2 >= 0 && q == (q2 + 2) % 4 && p->sbar_first) {
             /* second S-bar symbol: TRN(0) follows the 16th, 14 symbols after the next */
             p->sbar_far = 1;
             hs_qamrx_start_trn(p->rx, p->c.j_points, 14);
@@ -549,6 +550,8 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             p->s_run = 0;
             p->sbar_first = 0;
         }
+        p->q_two = p->last_q;
+        p->last_q = q;
     }
     uint8_t bits[4];
     int nb = hs_v34_demap_diff(&p->dem, s->d, p->rx_points, bits);
@@ -725,7 +728,7 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->got_far_j = p->got_jprime = p->sbar_far = 0;
     p->s_run = p->sbar_first = 0;
     p->last_q = -1;
-    p->yh[0] = p->yh[1] = 0.0f;
+    p->q_two = -1;
     p->rx4_started = p->rx4_trained = 0;
     p->rx_snr = 0.0;
     p->ones = p->collecting = p->mpn = 0;
@@ -738,6 +741,7 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->connect_sample = 0;
     p->erle = 0.0;
     p->fail_phase = 0;
+    p->trn3_len = p->c.trn3_symbols;
     p->npts = p->pts_pos = 0;
     p->st = P_SILENCE;
     p->state_start = 0;

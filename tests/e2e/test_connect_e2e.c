@@ -211,6 +211,10 @@ static int impaired_lines(void)
         { "+100 ppm", 40.0, 10.0, 0.0, 100.0, -100.0, 0.0, HS_CODEC_ULAW },
         { "-100 ppm", 40.0, 10.0, 0.0, -100.0, -100.0, 0.0, HS_CODEC_ULAW },
         { "echo -15 dB at 20 ms", 40.0, 10.0, 0.0, 0.0, -15.0, 20.0, HS_CODEC_ULAW },
+        { "echo -15 dB at 5 ms, delay 300 ms", 40.0, 300.0, 0.0, 0.0, -15.0, 5.0, HS_CODEC_ULAW },
+        { "offset +10 Hz", 40.0, 10.0, 10.0, 0.0, -100.0, 0.0, HS_CODEC_ULAW },
+        { "-10 Hz, +100 ppm, A-law, echo -15 dB at 5 ms, 300 ms, SNR 35", 35.0, 300.0, -10.0, 100.0, -15.0, 5.0,
+          HS_CODEC_ALAW },
     };
     int fails = 0;
     for (size_t i = 0; i < sizeof L / sizeof L[0]; i++) {
@@ -253,20 +257,29 @@ static int rate_follows_snr(void)
     return fails ? 1 : 0;
 }
 
-/* A line that cannot carry 2400 bit/s: both fail with a reason, within the phase limits. */
+/* Lines that cannot carry the lowest rate: both endpoints fail with a reason, well before the
+ * 30 s limit (no hang). At 3 dB nothing of phase 2 gets through; at 13 dB phase 2 still
+ * projects a rate but the answerer's equalizer measures too little on the phase-4 TRN
+ * (rule (b) + 2 dB margin needs ~10.4 dB at 3200 Bd for 4800 bit/s after the
+ * implementation loss) and says so; the caller then misses the answerer's phase-4 S. */
 static int too_noisy_fails(void)
 {
-    hs_sim_config c = base();
-    c.line.snr_db = 3.0;
-    run_out o = run(&c, 160);
-    show("SNR 3 dB", &o);
-    for (int k = 0; k < 2; k++) {
-        char what[200];
-        snprintf(what, sizeof what, "%s fails with a reason (%s, in %s)", k ? "answerer" : "caller", o.res[k], o.phase[k]);
-        hs_check_true(what, o.done[k] && !o.ok[k] && strlen(o.res[k]) > 3 && strcmp(o.res[k], "timeout") != 0);
+    static const double snr[] = { 3.0, 13.0 };
+    for (size_t i = 0; i < sizeof snr / sizeof snr[0]; i++) {
+        hs_sim_config c = base();
+        c.line.snr_db = snr[i];
+        run_out o = run(&c, 160);
+        char name[32], what[240];
+        snprintf(name, sizeof name, "SNR %.0f dB", snr[i]);
+        show(name, &o);
+        for (int k = 0; k < 2; k++) {
+            snprintf(what, sizeof what, "%s: %s fails with a reason (%s, in %s)", name, k ? "answerer" : "caller",
+                     o.res[k], o.phase[k]);
+            hs_check_true(what, o.done[k] && !o.ok[k] && strlen(o.res[k]) > 3 && strcmp(o.res[k], "timeout") != 0);
+        }
+        snprintf(what, sizeof what, "%s: end of the failed handshake", name);
+        hs_check_below(what, o.t_end, 25.0, "s");
     }
-    /* no hang: ended well before the 30 s limit */
-    hs_check_below("end of the failed handshake", o.t_end, 25.0, "s");
     return 0;
 }
 
@@ -320,9 +333,9 @@ static int chunking(void)
 HS_TEST_MAIN(
     HS_CASE(default_line),
     HS_CASE(wide_clean_line),
-    HS_CASE_SLOW(impaired_lines),
+    HS_CASE(impaired_lines),
     HS_CASE(rate_follows_snr),
     HS_CASE(too_noisy_fails),
     HS_CASE(timeline),
-    HS_CASE_SLOW(chunking)
+    HS_CASE(chunking)
 )
