@@ -43,7 +43,22 @@ struct hs_ansam_tx {
     float    peak;
     uint64_t rev_period;    /* samples between reversals (0: none) */
     uint64_t n;             /* samples produced since reset */
+    uint64_t to_rev;        /* samples until the next reversal (counts down; no division) */
+    /* cos/sin of the carrier and AM phases, advanced by rotation and recomputed from the
+     * exact fixed-point phases every RESYNC samples (no sin() per sample) */
+    double   c_re, c_im, a_re, a_im;
+    double   rc_re, rc_im, ra_re, ra_im;
 };
+
+#define RESYNC 256   /* samples between exact phasor recomputations (power of two) */
+static const double PH2RAD = 2.0 * HS_PI / 4294967296.0;
+
+static void tx_resync(hs_ansam_tx *t)
+{
+    double c = (double)t->car.phase * PH2RAD, a = (double)t->am_phase * PH2RAD;
+    t->c_re = cos(c); t->c_im = sin(c);
+    t->a_re = cos(a); t->a_im = sin(a);
+}
 
 hs_ansam_config hs_ansam_config_ansam_pr(void)
 {
@@ -89,6 +104,10 @@ void hs_ansam_tx_reset(hs_ansam_tx *t)
     t->am_step = c->am ? hs_osc_step(c->am_hz) : 0;
     t->rev_period = c->reversals ? (uint64_t)llround((double)c->reversal_ms * (HS_RATE / 1000.0)) : 0;
     t->n = 0;
+    t->to_rev = t->rev_period;
+    t->rc_re = cos((double)t->car.step * PH2RAD); t->rc_im = sin((double)t->car.step * PH2RAD);
+    t->ra_re = cos((double)t->am_step * PH2RAD); t->ra_im = sin((double)t->am_step * PH2RAD);
+    tx_resync(t);
 }
 
 void hs_ansam_tx_destroy(hs_ansam_tx *t) { free(t); }
@@ -97,12 +116,24 @@ void hs_ansam_tx_process(hs_ansam_tx *t, float *out, size_t n)
 {
     const double m = t->cfg.am ? (double)t->cfg.am_depth : 0.0;
     for (size_t i = 0; i < n; i++) {
+        if ((t->n & (RESYNC - 1)) == 0) tx_resync(t);
         /* V.8 §7.2 / V.25 §2.3: instantaneous 180 degree step every reversal period */
-        if (t->rev_period && t->n > 0 && t->n % t->rev_period == 0) hs_osc_reverse(&t->car);
-        double env = 1.0 + m * sin((double)t->am_phase * (2.0 * HS_PI / 4294967296.0));
-        out[i] = (float)((double)t->peak * env * sin(hs_osc_phase_rad(&t->car)));
+        if (t->rev_period && t->to_rev-- == 0) {   /* n > 0 and n % rev_period == 0 */
+            t->to_rev = t->rev_period - 1;
+            hs_osc_reverse(&t->car);
+            t->c_re = -t->c_re;
+            t->c_im = -t->c_im;
+        }
+        double env = 1.0 + m * t->a_im;
+        out[i] = (float)((double)t->peak * env * t->c_im);
         t->car.phase += t->car.step;
         t->am_phase += t->am_step;
+        double cr = t->c_re * t->rc_re - t->c_im * t->rc_im;
+        t->c_im = t->c_im * t->rc_re + t->c_re * t->rc_im;
+        t->c_re = cr;
+        double ar = t->a_re * t->ra_re - t->a_im * t->ra_im;
+        t->a_im = t->a_im * t->ra_re + t->a_re * t->ra_im;
+        t->a_re = ar;
         t->n++;
     }
 }

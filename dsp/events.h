@@ -65,7 +65,7 @@ typedef struct {
 
 typedef enum { HS_PAYLOAD_NONE, HS_PAYLOAD_OCTETS, HS_PAYLOAD_BITS } hs_payload_kind;
 
-#define HS_EV_MAX_FIELDS  24
+#define HS_EV_MAX_FIELDS  32
 #define HS_EV_MAX_PAYLOAD 256   /* octets, or bits (one bit per byte, 0 or 1) */
 
 typedef struct {

@@ -41,7 +41,14 @@ struct hs_fsk_tx {
     int      bit;        /* bit being sent */
     int      idle;
     uint64_t sent;
+    uint64_t k;          /* samples since reset */
+    /* cos/sin of phase, advanced by rotation and recomputed from `phase` every TX_RESYNC
+     * samples (no sin() per sample) */
+    double   p_re, p_im;
+    double   rm_re, rm_im, rs_re, rs_im;
 };
+
+#define TX_RESYNC 256   /* power of two */
 
 hs_err hs_fsk_tx_create(const hs_fsk_config *c, hs_fsk_tx **out)
 {
@@ -53,6 +60,8 @@ hs_err hs_fsk_tx_create(const hs_fsk_config *c, hs_fsk_tx **out)
     t->amp = hs_dbm0_to_peak(c->level_dbm0);
     t->dph_mark = 2.0 * HS_PI * (double)c->mark_hz / c->sample_rate;
     t->dph_space = 2.0 * HS_PI * (double)c->space_hz / c->sample_rate;
+    t->rm_re = cos(t->dph_mark); t->rm_im = sin(t->dph_mark);
+    t->rs_re = cos(t->dph_space); t->rs_im = sin(t->dph_space);
     hs_fsk_tx_reset(t);
     *out = t;
     return HS_OK;
@@ -65,6 +74,7 @@ void hs_fsk_tx_reset(hs_fsk_tx *t)
     t->bit = 1;
     t->idle = 1;
     t->sent = 0;
+    t->k = 0;
 }
 
 void hs_fsk_tx_destroy(hs_fsk_tx *t) { free(t); }
@@ -85,9 +95,14 @@ void hs_fsk_tx_process(hs_fsk_tx *t, hs_bitq *q, float *out, size_t n)
                 t->sent++;
             }
         }
-        out[i] = (float)(t->amp * sin(t->phase));
+        if ((t->k++ & (TX_RESYNC - 1)) == 0) { t->p_re = cos(t->phase); t->p_im = sin(t->phase); }
+        out[i] = (float)(t->amp * t->p_im);
         t->phase += t->bit ? t->dph_mark : t->dph_space;
         if (t->phase >= 2.0 * HS_PI) t->phase -= 2.0 * HS_PI;
+        double cr = t->bit ? t->rm_re : t->rs_re, ci = t->bit ? t->rm_im : t->rs_im;
+        double a = t->p_re * cr - t->p_im * ci;
+        t->p_im = t->p_im * cr + t->p_re * ci;
+        t->p_re = a;
         t->clock += (double)t->c.baud;
     }
 }
@@ -102,6 +117,7 @@ uint64_t hs_fsk_tx_bits_sent(const hs_fsk_tx *t) { return t->sent; }
  * channel 2 (cut-off 1990 Hz) ANSam at 2100 Hz is in the stop band. */
 #define FIR_TAPS_8K 241
 #define BP_MARGIN_HZ 140.0
+#define FIR_LANES 8   /* partial sums in the FIR (fir() is written out for 8) */
 
 /* Timing loop gain: fraction of the measured phase error corrected at each edge. 1 would be
  * a pure UART re-phase; 0.5 keeps a noise-made edge from throwing the clock by more than a
@@ -119,9 +135,12 @@ uint64_t hs_fsk_tx_bits_sent(const hs_fsk_tx *t) { return t->sent; }
 struct hs_fsk_rx {
     hs_fsk_config c;
     int      ntaps;
-    float   *taps;
-    float   *hist;      /* 2*ntaps: each sample written twice so a window is contiguous */
-    int      hpos;
+    int      nhalf;     /* folded taps: (ntaps + 1) / 2 rounded up to a multiple of FIR_LANES */
+    int      nring;     /* history ring length (>= ntaps) */
+    float   *taps;      /* folded: taps[i] pairs samples i and ntaps-1-i ago; centre tap halved */
+    float   *hist;      /* 2*nring, newest first: each sample written twice so a window is contiguous */
+    float   *hrev;      /* 2*nring, oldest first, the same samples */
+    int      hpos, rpos;
     int      nwin;      /* correlation window = one bit, rounded */
     float   *win;       /* 4 * nwin: mark I/Q, space I/Q products */
     int      wpos;
@@ -151,10 +170,13 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
     r->ntaps = (int)lround(FIR_TAPS_8K * (double)c->sample_rate / 8000.0) | 1;
     r->spb = (double)c->sample_rate / (double)c->baud;
     r->nwin = (int)lround(r->spb);
-    r->taps = calloc((size_t)r->ntaps, sizeof *r->taps);
-    r->hist = calloc((size_t)r->ntaps * 2, sizeof *r->hist);
+    r->nhalf = ((r->ntaps + 1) / 2 + FIR_LANES - 1) / FIR_LANES * FIR_LANES;
+    r->nring = r->ntaps;
+    r->taps = calloc((size_t)(r->ntaps > r->nhalf ? r->ntaps : r->nhalf), sizeof *r->taps);
+    r->hist = calloc((size_t)r->nring * 2, sizeof *r->hist);
+    r->hrev = calloc((size_t)r->nring * 2, sizeof *r->hrev);
     r->win = calloc((size_t)r->nwin * 4, sizeof *r->win);
-    if (!r->taps || !r->hist || !r->win) { hs_fsk_rx_destroy(r); return HS_ENOMEM; }
+    if (!r->taps || !r->hist || !r->hrev || !r->win) { hs_fsk_rx_destroy(r); return HS_ENOMEM; }
 
     double fc = 0.5 * ((double)c->mark_hz + (double)c->space_hz);
     double half = 0.5 * fabs((double)c->mark_hz - (double)c->space_hz) + BP_MARGIN_HZ;
@@ -173,6 +195,10 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
     }
     /* Normalise to unit gain at the centre frequency. */
     for (int i = 0; i <= m; i++) r->taps[i] = (float)((double)r->taps[i] / gain_num);
+    /* Fold (linear phase: taps[i] == taps[m - i]): the filter sums taps[i] * (x[i ago] +
+     * x[m - i ago]) for i <= m/2, the centre tap halved because it sees its sample twice. */
+    r->taps[m / 2] *= 0.5f;
+    for (int i = m / 2 + 1; i < r->nhalf || i <= m; i++) r->taps[i] = 0.0f;
     r->dph_mark = 2.0 * HS_PI * (double)c->mark_hz / c->sample_rate;
     r->dph_space = 2.0 * HS_PI * (double)c->space_hz / c->sample_rate;
     r->rm_re = cos(r->dph_mark); r->rm_im = sin(r->dph_mark);
@@ -185,9 +211,10 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
 
 void hs_fsk_rx_reset(hs_fsk_rx *r)
 {
-    for (int i = 0; i < 2 * r->ntaps; i++) r->hist[i] = 0.0f;
+    for (int i = 0; i < 2 * r->nring; i++) r->hist[i] = r->hrev[i] = 0.0f;
     for (int i = 0; i < 4 * r->nwin; i++) r->win[i] = 0.0f;
     r->hpos = 0;
+    r->rpos = 0;
     r->wpos = 0;
     r->sm_i = r->sm_q = r->ss_i = r->ss_q = 0.0;
     r->pm_re = r->ps_re = 1.0;
@@ -208,30 +235,40 @@ void hs_fsk_rx_destroy(hs_fsk_rx *r)
     if (!r) return;
     free(r->taps);
     free(r->hist);
+    free(r->hrev);
     free(r->win);
     free(r);
 }
 
 static float fir(hs_fsk_rx *r, float x)
 {
-    /* hist[hpos] and hist[hpos + ntaps] both hold the newest sample, so h[i] below is the
-     * sample i steps ago for every i < ntaps without wrapping. */
-    r->hpos = r->hpos == 0 ? r->ntaps - 1 : r->hpos - 1;
+    /* Two views of the last ntaps samples, each a ring written twice so that a window is
+     * contiguous: h[i] = the sample i steps ago (hist, newest first) and o[i] = the sample
+     * m - i steps ago (hrev, oldest first). */
+    const int nr = r->nring, m = r->ntaps - 1;
+    r->hpos = r->hpos == 0 ? nr - 1 : r->hpos - 1;
     r->hist[r->hpos] = x;
-    r->hist[r->hpos + r->ntaps] = x;
-    const float *h = &r->hist[r->hpos];
-    const float *t = r->taps;
-    /* Linear phase: taps[i] == taps[m - i], so pair the samples (half the multiplies);
-     * two partial sums. */
-    const int m = r->ntaps - 1;
-    float a0 = t[m / 2] * h[m / 2], a1 = 0.0f;
-    int i = 0;
-    for (; i + 1 < m / 2; i += 2) {
-        a0 += t[i] * (h[i] + h[m - i]);
-        a1 += t[i + 1] * (h[i + 1] + h[m - i - 1]);
+    r->hist[r->hpos + nr] = x;
+    r->rpos = r->rpos + 1 == nr ? 0 : r->rpos + 1;
+    r->hrev[r->rpos] = x;
+    r->hrev[r->rpos + nr] = x;
+    const float *restrict h = &r->hist[r->hpos];
+    const float *restrict o = &r->hrev[r->rpos + nr - m];
+    const float *restrict t = r->taps;
+    /* FIR_LANES independent partial sums over contiguous folded taps: the compiler turns
+     * each group into vector adds and multiplies (no reassociation, so no -ffast-math). */
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+    for (int i = 0; i < r->nhalf; i += FIR_LANES) {
+        a0 += t[i] * (h[i] + o[i]);
+        a1 += t[i + 1] * (h[i + 1] + o[i + 1]);
+        a2 += t[i + 2] * (h[i + 2] + o[i + 2]);
+        a3 += t[i + 3] * (h[i + 3] + o[i + 3]);
+        a4 += t[i + 4] * (h[i + 4] + o[i + 4]);
+        a5 += t[i + 5] * (h[i + 5] + o[i + 5]);
+        a6 += t[i + 6] * (h[i + 6] + o[i + 6]);
+        a7 += t[i + 7] * (h[i + 7] + o[i + 7]);
     }
-    for (; i < m / 2; i++) a0 += t[i] * (h[i] + h[m - i]);
-    return a0 + a1;
+    return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7));
 }
 
 static void rotate(double *re, double *im, double cr, double ci)

@@ -14,6 +14,9 @@
  *    CM (two identical sequences), CJ; channel 2: JM (two identical sequences). Event start
  *    = first bit of the message, sample = the bit that completed it; decoded fields from
  *    hs_v8msg_describe, octets as payload, plus "v21" (1 or 2).
+ *  - V.34 phase 2: dsp/v34mon.h (INFO0a/c, INFO1c/a on both DPSK carriers, tones A and B,
+ *    their reversals, L1 and L2). Its events are handed on at the 80-sample boundaries, after
+ *    the V.21 events of the same piece, so the order does not depend on the block size.
  * Every event carries "level_dbm0": the analyser attributes a signal heard on two channels
  * to the channel where it is strongest. */
 #include "monitor.h"
@@ -24,6 +27,7 @@
 #include "ansam.h"
 #include "fsk.h"
 #include "tonedet.h"
+#include "v34mon.h"
 #include "v8msg.h"
 
 #define ANS_BLK 80           /* hs_ansdet decides on 80-sample blocks aligned to sample 0 */
@@ -46,6 +50,7 @@ struct hs_monitor {
     hs_bitq          bits;
     uint32_t         latency[2];
     uint64_t         last_ci;   /* sample of the last CI sequence + 1 (0: none) */
+    hs_v34mon       *v34;       /* V.34 phase 2 */
     int              finished;
 };
 
@@ -66,6 +71,7 @@ hs_err hs_monitor_create(uint8_t channel, hs_monitor **out)
         if (e == HS_OK) e = hs_v8rx_create(&m->v8[k]);
         if (e == HS_OK) m->latency[k] = hs_fsk_rx_latency_samples(m->v21[k]);
     }
+    if (e == HS_OK) e = hs_v34mon_create(channel, &m->v34);
     hs_bitq_init(&m->bits);
     if (e != HS_OK) {
         hs_monitor_destroy(m);
@@ -86,6 +92,7 @@ void hs_monitor_destroy(hs_monitor *m)
         hs_fsk_rx_destroy(m->v21[k]);
         hs_v8rx_destroy(m->v8[k]);
     }
+    hs_v34mon_destroy(m->v34);
     free(m);
 }
 
@@ -216,6 +223,12 @@ static void tone_changed(hs_monitor *m)
     m->tone_on = on;
 }
 
+static void v34_events(hs_monitor *m)
+{
+    hs_event e;
+    while (hs_v34mon_poll(m->v34, &e)) hs_evq_push(m->q, &e);
+}
+
 void hs_monitor_process(hs_monitor *m, const float *in, size_t n)
 {
     size_t i = 0;
@@ -229,8 +242,10 @@ void hs_monitor_process(hs_monitor *m, const float *in, size_t n)
         v21(m, in + i, take);
         calling_tones(m, in + i, take);
         if (hs_ansdet_process(m->ans, in + i, take)) tone_changed(m);
+        hs_v34mon_process(m->v34, in + i, take);
         m->now += take;
         i += take;
+        if (m->now % ANS_BLK == 0) v34_events(m);
     }
 }
 
@@ -251,6 +266,8 @@ void hs_monitor_finish(hs_monitor *m)
             emit_call(m, k, m->now, r.freq_hz, r.level_dbm0, 1);
             m->call_open[k] = 0;
         }
+    hs_v34mon_finish(m->v34);
+    v34_events(m);
 }
 
 int hs_monitor_poll(hs_monitor *m, hs_event *ev) { return hs_evq_pop(m->q, ev); }

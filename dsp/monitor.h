@@ -1,8 +1,8 @@
 /* dsp/monitor.h: a passive monitor of one recorded channel (the analyser's engine).
  * Runs the answer-tone detector, calling-tone detectors (CT 1300 Hz, CNG 1100 Hz) and both
  * V.21 receivers (V.8 CI/CM/CJ on channel 1, JM on channel 2) over a received signal, and
- * reports what it recognises as events (source = the channel number). Later phases add
- * V.34 INFO/tone/probing recognition. (Implementation: dsp/monitor.c.) */
+ * reports what it recognises as events (source = the channel number).
+ * It also recognises V.34 phase 2 (dsp/v34mon.h). (Implementation: dsp/monitor.c.) */
 #ifndef HS_MONITOR_H
 #define HS_MONITOR_H
 

@@ -7,6 +7,7 @@
 #include "tone.h"
 
 #define BLK   80      /* 10 ms */
+#define LO_RESYNC 256 /* power of two */
 #define OFF_N 3       /* failing blocks before off */
 #define EQ_N  16      /* edge queue */
 #define STEADY_HZ 20.0  /* per-block frequency deviation allowed beyond tol_hz: the phase noise
@@ -17,6 +18,9 @@
 struct hs_tonedet {
     hs_tonedet_config cfg;
     hs_osc   lo;                  /* local oscillator at -freq (cos, sin via phase) */
+    double   lo_re, lo_im;        /* cos, sin of lo.phase: rotated each sample, recomputed
+                                     exactly every LO_RESYNC samples (no cos/sin per sample) */
+    double   rot_re, rot_im;      /* one-step rotation */
     uint64_t n;
     double   acc_re, acc_im, acc_p;
     double   prev_re, prev_im;
@@ -79,6 +83,9 @@ void hs_tonedet_reset(hs_tonedet *d)
     memset(d, 0, sizeof *d);
     d->cfg = c;
     hs_osc_init(&d->lo, c.freq_hz, 1.0, 0.0);
+    double st = (double)d->lo.step * (2.0 * HS_PI / 4294967296.0);
+    d->rot_re = cos(st);
+    d->rot_im = sin(st);
 }
 
 void hs_tonedet_destroy(hs_tonedet *d) { free(d); }
@@ -214,10 +221,18 @@ int hs_tonedet_process(hs_tonedet *d, const float *in, size_t n)
 {
     int edges = 0;
     for (size_t i = 0; i < n; i++) {
-        double x = in[i], ph = hs_osc_phase_rad(&d->lo);
+        double x = in[i];
+        if ((d->n & (LO_RESYNC - 1)) == 0) {
+            double ph = hs_osc_phase_rad(&d->lo);
+            d->lo_re = cos(ph);
+            d->lo_im = sin(ph);
+        }
         d->lo.phase += d->lo.step;
-        d->acc_re += x * cos(ph);
-        d->acc_im -= x * sin(ph);
+        d->acc_re += x * d->lo_re;
+        d->acc_im -= x * d->lo_im;
+        double a = d->lo_re * d->rot_re - d->lo_im * d->rot_im;
+        d->lo_im = d->lo_im * d->rot_re + d->lo_re * d->rot_im;
+        d->lo_re = a;
         d->acc_p += x * x;
         if ((d->n + 1) % BLK == 0) edges += end_block(d, d->n);
         d->n++;

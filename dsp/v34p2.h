@@ -75,19 +75,5 @@ typedef struct {
 hs_v34p2_choice hs_v34p2_get_choice(const hs_v34p2 *p);
 uint64_t        hs_v34p2_get_info0_sent(const hs_v34p2 *p);   /* how many INFO0 were sent */
 
-/* ---- passive monitor (for the analyser) ----
- * Listens to one recorded channel (one direction, or a mono mix of both) with DPSK
- * receivers on 1200 and 2400 Hz and a probing-comb detector, and reports: INFO frames with
- * a good CRC (INFO1c / INFO1a told apart by length; INFO0 named by carrier, 2400 Hz ->
- * INFO0a, 1200 Hz -> INFO0c, with field "carrier_hz" so a reader can re-attribute, e.g. in
- * V.90), Tone A (2400 Hz) and Tone B (1200 Hz) when they have been steady for 20 ms, tone
- * reversals, and L1/L2 bursts (start, duration, level). Source = channel; samples counted
- * from create. */
-typedef struct hs_v34p2_mon hs_v34p2_mon;
-hs_err hs_v34p2_mon_create(uint8_t channel, hs_evq *ev, hs_v34p2_mon **out);
-void   hs_v34p2_mon_reset(hs_v34p2_mon *m);
-void   hs_v34p2_mon_destroy(hs_v34p2_mon *m);
-void   hs_v34p2_mon_process(hs_v34p2_mon *m, const float *in, size_t n);
-void   hs_v34p2_mon_finish(hs_v34p2_mon *m);   /* reports an L1/L2 burst still open */
 
 #endif

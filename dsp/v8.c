@@ -73,6 +73,7 @@ struct hs_v8 {
     hs_ansdet   *adet;
     hs_bitq      txq, rxq;
     uint32_t     latency;
+    int          rx_on;         /* the V.21 receiver ran on the previous sample */
 
     /* FSK bit source */
     uint8_t      bits[MAX_BITS];
@@ -358,6 +359,7 @@ static void caller_tone(hs_v8 *v)
 static void step(hs_v8 *v)
 {
     int timeout = v->now >= v->deadline;
+    if (!timeout && v->state != C_CALL_SIGNAL) return;   /* every other state waits for its deadline */
     switch (v->state) {
     case C_INITIAL_SILENCE:
         if (timeout)
@@ -500,6 +502,7 @@ void hs_v8_reset(hs_v8 *v)
     if (v->atx) hs_ansam_tx_reset(v->atx);
     hs_bitq_init(&v->txq);
     hs_bitq_init(&v->rxq);
+    v->rx_on = !v->caller;   /* the answerer listens from sample 0 (rx_needed()) */
     v->now = 0;
     v->status = HS_V8_RUNNING;
     v->reason = NULL;
@@ -532,6 +535,15 @@ void hs_v8_destroy(hs_v8 *v)
     free(v);
 }
 
+/* Whether the V.21 receiver's output can matter now: the caller acts only on JM while it
+ * sends CM (the answerer starts JM only after two CMs, so the receiver has at least two CM
+ * sequences to settle); the answerer on CI, CM and CJ until CJ is in. */
+static int rx_needed(const hs_v8 *v)
+{
+    if (v->caller) return v->state == C_SEND_CM && !v->have_jm;
+    return v->state == A_INITIAL_SILENCE || v->state == A_SEND_ANSAM || v->state == A_SEND_JM;
+}
+
 void hs_v8_process(hs_v8 *v, const float *in, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -541,7 +553,19 @@ void hs_v8_process(hs_v8 *v, const float *in, float *out, size_t n)
             (v->state == C_INITIAL_SILENCE || v->state == C_CALL_SIGNAL || v->state == C_LISTEN)) {
             if (hs_ansdet_process(v->adet, &x, 1)) caller_tone(v);
         }
-        if (hs_fsk_rx_process(v->frx, &x, 1, &v->rxq)) {
+        /* V.21 receiver only in the states whose messages are acted on (on_messages()); it is
+         * restarted from reset when it is needed again. Every message starts with a preamble
+         * of ten ones, whose first edge after idle re-phases the bit clock, and the receiver
+         * settles in 36 ms (filter + one bit + decision lag), so a message is decoded as if
+         * the receiver had run all along. */
+        int need = rx_needed(v);
+        if (need && !v->rx_on) {
+            hs_fsk_rx_reset(v->frx);
+            hs_v8rx_reset(v->mrx);
+            hs_bitq_init(&v->rxq);
+        }
+        v->rx_on = need;
+        if (need && hs_fsk_rx_process(v->frx, &x, 1, &v->rxq)) {
             int b;
             while ((b = hs_bitq_pop(&v->rxq)) >= 0) {
                 uint64_t at = v->now > v->latency ? v->now - v->latency : 0;

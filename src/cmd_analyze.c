@@ -15,8 +15,12 @@ static const char analyze_help[] =
     "\n"
     "Finds the modem handshake signals in a recording (any sound file format libsndfile reads,\n"
     "any sample rate, mono or stereo): answer tones (ANS, ANSam, with or without phase\n"
-    "reversals, with measured frequency, AM rate and depth), calling tones, and V.8 messages\n"
-    "(CI, CM, JM, CJ) with their decoded contents. Each channel is analysed on its own; a\n"
+    "reversals, with measured frequency, AM rate and depth), calling tones, V.8 messages\n"
+    "(CI, CM, JM, CJ) with their decoded contents, and V.34 phase 2: INFO0a/INFO0c, INFO1c\n"
+    "and INFO1a (fields, CRC check, carrier), Tone A and Tone B with their phase reversals,\n"
+    "and the L1/L2 line probing bursts, all with their times. A frame's type comes from its\n"
+    "own length and CRC and its direction from its carrier (1200 or 2400 Hz), not from the\n"
+    "channel, so a mono mix of both modems works. Each channel is analysed on its own; a\n"
     "signal heard on both channels is reported on the channel where it is strongest.\n"
     "\n"
     "options:\n"
@@ -101,6 +105,22 @@ static void conclude(FILE *out, const ev_list *l, const char *path)
         }
     }
     int v8 = ci + cm + jm + cj;
+    /* V.34 phase 2 */
+    int info[4] = { 0 }, info_bad = 0, tone_a = 0, tone_b = 0, rev = 0, l1 = 0, l2 = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const hs_event *e = &l->ev[i];
+        if (e->type >= HS_EV_V34_INFO0A && e->type <= HS_EV_V34_INFO1A) {
+            const hs_field *f = hs_event_field(e, "crc_ok");
+            if (f && f->v.i) info[e->type - HS_EV_V34_INFO0A]++;
+            else info_bad++;
+        }
+        tone_a += e->type == HS_EV_V34_TONE_A;
+        tone_b += e->type == HS_EV_V34_TONE_B;
+        rev += e->type == HS_EV_V34_REVERSAL;
+        l1 += e->type == HS_EV_V34_L1;
+        l2 += e->type == HS_EV_V34_L2;
+    }
+    int p2 = info[0] + info[1] + info[2] + info[3] + info_bad + tone_a + tone_b + rev + l1 + l2;
     fprintf(out, "summary: ");
     if (tone) {
         const char *name = str_field(tone, "name");
@@ -120,7 +140,23 @@ static void conclude(FILE *out, const ev_list *l, const char *path)
         else
             fprintf(out, "; no V.8 messages: a plain V.25 answer (no V.8)");
     }
-    if (!tone && !v8)
+    if (p2) {
+        static const char *const names[4] = { "INFO0a", "INFO0c", "INFO1c", "INFO1a" };
+        static const int order[4] = { 1, 0, 2, 3 };          /* as on the line */
+        fprintf(out, "%sV.34 phase 2:", tone || v8 ? "; " : "");
+        int any = 0;
+        for (int k = 0; k < 4; k++)
+            if (info[order[k]]) fprintf(out, "%s %s", any++ ? "," : "", names[order[k]]);
+        if (info_bad) fprintf(out, "%s %d frame%s with a bad CRC", any++ ? "," : "", info_bad, info_bad == 1 ? "" : "s");
+        if (tone_a || tone_b) fprintf(out, "%s tone%s%s%s", any++ ? "," : "", tone_a && tone_b ? "s" : "",
+                                      tone_a ? " A" : "", tone_a && tone_b ? " and B" : tone_b ? " B" : "");
+        if (rev) fprintf(out, "%s %d reversal%s", any++ ? "," : "", rev, rev == 1 ? "" : "s");
+        if (l1 + l2) fprintf(out, "%s L1 x%d, L2 x%d", any++ ? "," : "", l1, l2);
+        if (info[0] && info[1] && info[2] && info[3]) fprintf(out, " (complete phase 2)");
+        else if (!info[2]) fprintf(out, " (no INFO1c: phase 2 did not finish)");
+        else if (!info[3]) fprintf(out, " (no INFO1a: phase 2 did not finish)");
+    }
+    if (!tone && !v8 && !p2)
         fprintf(out, "%d calling tone burst%s (%s), no answer tone, no V.8 messages", ct,
                 ct == 1 ? "" : "s", call ? call : "?");
     fprintf(out, " in '%s'\n", path);

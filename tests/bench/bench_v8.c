@@ -10,14 +10,19 @@
  *     (ours: hs_ansam_tx -> hs_ansdet; spandsp: modem_connect_tones_tx/rx ANSAM_PR) after the
  *     line, median and 90th percentile over seeds; "miss" = not detected within 5 s.
  *  3. x real time of each pair (endpoints + line), median of `timing_runs` runs (default 5)
- *     after one warm-up, CLOCK_MONOTONIC.
- * `bench_v8 0 [runs]` runs only the speed part.
+ *     after one warm-up, CLOCK_MONOTONIC; then the line alone and each block alone (V.21
+ *     transmitter and receiver, ANSam/ generator and detector, CT tone detector) on 60 s of
+ *     its own signal at -13 dBm0 plus noise, fed sample by sample as the modem does.
+ * `bench_v8 0 [runs] [what]` runs only the speed part; `what` (ours, spandsp, line or blocks)
+ * keeps just that measurement, e.g. for `valgrind --tool=callgrind bench_v8 0 1 ours`.
  * Endpoints exchange 160-sample blocks (20 ms), which adds one block of delay per direction
  * on top of the line's. */
 #include <time.h>
 #include "hs_test.h"
 #include "ansam.h"
+#include "fsk.h"
 #include "line.h"
+#include "tonedet.h"
 #include "modem.h"
 #include "rng.h"
 
@@ -203,11 +208,117 @@ static double det_spandsp(double snr, uint64_t seed)
 }
 #endif
 
+/* ---- each block alone: 60 s of its signal, one sample per call ---- */
+#define BLK_S 60
+
+static void run_fsk_rx(const float *sig, size_t n)
+{
+    hs_fsk_config c = hs_fsk_config_v21(1);
+    hs_fsk_rx *r;
+    hs_fsk_rx_create(&c, &r);
+    hs_bitq q;
+    hs_bitq_init(&q);
+    for (size_t i = 0; i < n; i++)
+        if (hs_fsk_rx_process(r, sig + i, 1, &q)) hs_bitq_init(&q);
+    hs_fsk_rx_destroy(r);
+}
+static void run_fsk_tx(const float *sig, size_t n)
+{
+    (void)sig;
+    hs_fsk_config c = hs_fsk_config_v21(1);
+    hs_fsk_tx *t;
+    hs_fsk_tx_create(&c, &t);
+    hs_bitq q;
+    hs_bitq_init(&q);
+    uint64_t bits = 1;
+    float y;
+    for (size_t i = 0; i < n; i++) {
+        if (hs_bitq_count(&q) == 0) { bits = bits * 6364136223846793005ull + 1; hs_bitq_push(&q, (int)(bits >> 63)); }
+        hs_fsk_tx_process(t, &q, &y, 1);
+    }
+    hs_fsk_tx_destroy(t);
+}
+static void run_ansam_tx(const float *sig, size_t n)
+{
+    (void)sig;
+    hs_ansam_config c = hs_ansam_config_ansam_pr();
+    hs_ansam_tx *t;
+    hs_ansam_tx_create(&c, &t);
+    float y;
+    for (size_t i = 0; i < n; i++) hs_ansam_tx_process(t, &y, 1);
+    hs_ansam_tx_destroy(t);
+}
+static void run_ansdet(const float *sig, size_t n)
+{
+    hs_ansdet *d;
+    hs_ansdet_create(&d);
+    for (size_t i = 0; i < n; i++) hs_ansdet_process(d, sig + i, 1);
+    hs_ansdet_destroy(d);
+}
+static void run_tonedet(const float *sig, size_t n)
+{
+    hs_tonedet_config c = hs_tonedet_config_ct();
+    hs_tonedet *d;
+    hs_tonedet_create(&c, &d);
+    hs_tonedet_edge e;
+    for (size_t i = 0; i < n; i++)
+        if (hs_tonedet_process(d, sig + i, 1)) while (hs_tonedet_next_edge(d, &e)) {}
+    hs_tonedet_destroy(d);
+}
+
+static void bench_blocks(int runs)
+{
+    const size_t n = (size_t)BLK_S * RATE;
+    float *fsk = calloc(n, sizeof *fsk), *ans = calloc(n, sizeof *ans);
+    /* V.21(L) with random bits and ANSam/, both -13 dBm0, + noise at about 20 dB SNR */
+    hs_fsk_config fc = hs_fsk_config_v21(1);
+    hs_fsk_tx *ft;
+    hs_fsk_tx_create(&fc, &ft);
+    hs_ansam_config ac = hs_ansam_config_ansam_pr();
+    hs_ansam_tx *at;
+    hs_ansam_tx_create(&ac, &at);
+    hs_bitq q;
+    hs_bitq_init(&q);
+    hs_rng rng;
+    hs_rng_seed(&rng, 42);
+    uint64_t bits = 7;
+    for (size_t i = 0; i < n; i++) {
+        if (hs_bitq_count(&q) == 0) { bits = bits * 6364136223846793005ull + 1; hs_bitq_push(&q, (int)(bits >> 63)); }
+        hs_fsk_tx_process(ft, &q, &fsk[i], 1);
+        hs_ansam_tx_process(at, &ans[i], 1);
+        float w = 0.02f * (float)hs_rng_gauss(&rng);
+        fsk[i] += w;
+        ans[i] += w;
+    }
+    hs_fsk_tx_destroy(ft);
+    hs_ansam_tx_destroy(at);
+    const struct { const char *name; void (*run)(const float *, size_t); const float *sig; } b[] = {
+        { "V.21 rx", run_fsk_rx, fsk },   { "V.21 tx", run_fsk_tx, NULL },
+        { "ANSam tx", run_ansam_tx, NULL }, { "ANSam det", run_ansdet, ans },
+        { "CT det", run_tonedet, fsk },
+    };
+    double *w = calloc((size_t)runs, sizeof *w);
+    printf("\nEach block alone (%d s of its signal, one sample per call; median of %d runs after a warm-up)\n", BLK_S, runs);
+    for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) {
+        for (int r = -1; r < runs; r++) {
+            double t0 = now_s();
+            b[k].run(b[k].sig, n);
+            if (r >= 0) w[r] = now_s() - t0;
+        }
+        double med = pct(w, runs, 0.5);
+        printf("  %-9s %8.0fx real time (%.1f ns/sample)\n", b[k].name, BLK_S / med, med / (double)n * 1e9);
+    }
+    free(w);
+    free(fsk);
+    free(ans);
+}
+
 int main(int argc, char **argv)
 {
     int trials = argc > 1 ? atoi(argv[1]) : 100;
     int runs = argc > 2 ? atoi(argv[2]) : 5;
     int det_trials = trials < 40 ? trials : 40;
+    const char *only = argc > 3 ? argv[3] : NULL;
     impl ims[2];
     int nim = 0;
 #ifndef HS_BENCH_NO_OURS
@@ -276,6 +387,7 @@ int main(int argc, char **argv)
 speed:
     printf("\nSpeed (20 calls at 20 dB SNR per run, endpoints + line; median of %d runs after a warm-up)\n", runs);
     for (int i = 0; i < nim; i++) {
+        if (only && strcmp(only, ims[i].name) != 0) continue;
         double *w = calloc((size_t)runs, sizeof *w);
         uint64_t audio = 0;
         for (int r = -1; r < runs; r++) {
@@ -296,7 +408,7 @@ speed:
         free(w);
     }
     /* the line alone, for reference */
-    {
+    if (!only || strcmp(only, "line") == 0) {
         hs_line_config lc = hs_line_config_default();
         hs_line *l;
         hs_line_create(&lc, &l);
@@ -312,6 +424,7 @@ speed:
         free(w);
         hs_line_destroy(l);
     }
+    if (!only || strcmp(only, "blocks") == 0) bench_blocks(runs);
     free(tv);
     free(dv);
     return 0;

@@ -61,8 +61,8 @@ static int write_wav(const char *path, int ch, const uint8_t *oct, size_t n, int
 /* Runs minimodem on the WAV; returns how many times oct[0..n) appears in its output. */
 static int minimodem_count(const char *wav, int ch, const uint8_t *oct, size_t n, char *shown, size_t shown_cap)
 {
-    char out[512], cmd[1200];
-    hs_test_tmp_path(ch == 1 ? "minimodem_cm.bin" : "minimodem_jm.bin", out, sizeof out);
+    char out[600], cmd[1300];
+    snprintf(out, sizeof out, "%s.ch%d.bin", wav, ch);   /* one output per WAV: cases may run in parallel */
     snprintf(cmd, sizeof cmd, "minimodem --rx -q -M %d -S %d -f '%s' 300 > '%s' 2>/dev/null",
              ch == 1 ? 980 : 1650, ch == 1 ? 1180 : 1850, wav, out);
     int st = hs_test_run(cmd, NULL, 0);

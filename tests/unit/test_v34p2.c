@@ -272,91 +272,11 @@ static int determinism_and_chunking(void)
     return 0;
 }
 
-typedef struct { int info0a, info0c, info1c, info1a, tone_a, tone_b, rev_a, rev_b, l1, l2; double l1_ms[4]; } mon_count;
-
-static mon_count monitor(const float *x, size_t n, size_t chunk)
-{
-    mon_count c;
-    memset(&c, 0, sizeof c);
-    hs_evq *q;
-    hs_evq_create(512, &q);
-    hs_v34p2_mon *m;
-    hs_v34p2_mon_create(0, q, &m);
-    for (size_t s = 0; s < n; s += chunk) hs_v34p2_mon_process(m, x + s, s + chunk > n ? n - s : chunk);
-    hs_v34p2_mon_finish(m);
-    hs_event e;
-    while (hs_evq_pop(q, &e)) {
-        const hs_field *f = hs_event_field(&e, "crc_ok");
-        switch (e.type) {
-        case HS_EV_V34_INFO0A: c.info0a += f && f->v.i; break;
-        case HS_EV_V34_INFO0C: c.info0c += f && f->v.i; break;
-        case HS_EV_V34_INFO1C: c.info1c += f && f->v.i; break;
-        case HS_EV_V34_INFO1A: c.info1a += f && f->v.i; break;
-        case HS_EV_V34_TONE_A: c.tone_a++; break;
-        case HS_EV_V34_TONE_B: c.tone_b++; break;
-        case HS_EV_V34_REVERSAL:
-            if (strcmp(hs_event_field(&e, "tone")->v.s, "A") == 0) c.rev_a++; else c.rev_b++;
-            break;
-        case HS_EV_V34_L1:
-            if (c.l1 < 4) c.l1_ms[c.l1] = hs_event_field(&e, "duration_ms")->v.x;
-            c.l1++;
-            break;
-        case HS_EV_V34_L2: c.l2++; break;
-        default: break;
-        }
-    }
-    hs_v34p2_mon_destroy(m);
-    hs_evq_destroy(q);
-    return c;
-}
-
-static int monitor_stereo_and_mono(void)
-{
-    /* Record a whole phase 2 (what each modem sent), then let the passive monitor find
-     * everything on each channel alone and on the mono mix. L1 lasts 160 ms: the comb
-     * detector works on 20 ms blocks -> +-40 ms. */
-    const size_t N = 8000 * 3;
-    rec_c = calloc(N, sizeof(float));
-    rec_a = calloc(N, sizeof(float));
-    float *mono = calloc(N, sizeof(float));
-    hs_line_config lc = hs_line_config_default();
-    hs_v34p2_config cc = hs_v34p2_config_default(0), ac = hs_v34p2_config_default(1);
-    pair_result r = run_pair_ex(&lc, &cc, &ac, 0, 3.0, 1);
-    completed("recorded run", &r);
-    for (size_t i = 0; i < N; i++) mono[i] = rec_c[i] + rec_a[i];
-    for (int ch = 0; ch < 3; ch++) {
-        const float *x = ch == 0 ? rec_c : ch == 1 ? rec_a : mono;
-        const char *name = ch == 0 ? "caller channel" : ch == 1 ? "answerer channel" : "mono mix";
-        mon_count c = monitor(x, N, ch == 2 ? 7 : 160);
-        char what[96];
-        int wc = ch != 1, wa = ch != 0;
-        snprintf(what, sizeof what, "%s: INFO0c", name);  hs_check_int(what, c.info0c, wc);
-        snprintf(what, sizeof what, "%s: INFO1c", name);  hs_check_int(what, c.info1c, wc);
-        snprintf(what, sizeof what, "%s: INFO0a", name);  hs_check_int(what, c.info0a, wa);
-        snprintf(what, sizeof what, "%s: INFO1a", name);  hs_check_int(what, c.info1a, wa);
-        snprintf(what, sizeof what, "%s: Tone B seen", name); hs_check_true(what, (c.tone_b > 0) == wc);
-        snprintf(what, sizeof what, "%s: Tone A seen", name); hs_check_true(what, (c.tone_a > 0) == wa);
-        /* reversals: B1, B2 from the caller; A1, A2, A3 from the answerer */
-        snprintf(what, sizeof what, "%s: Tone B reversals", name); hs_check_int(what, c.rev_b, wc ? 2 : 0);
-        snprintf(what, sizeof what, "%s: Tone A reversals", name); hs_check_int(what, c.rev_a, wa ? 3 : 0);
-        snprintf(what, sizeof what, "%s: L1 bursts", name); hs_check_int(what, c.l1, wc + wa);
-        snprintf(what, sizeof what, "%s: L2 bursts", name); hs_check_int(what, c.l2, wc + wa);
-        for (int i = 0; i < c.l1 && i < 4; i++) {
-            snprintf(what, sizeof what, "%s: L1 duration", name);
-            hs_check_near(what, c.l1_ms[i], 160.0, 40.0, "ms");
-        }
-    }
-    free(rec_c); free(rec_a); free(mono);
-    rec_c = rec_a = NULL;
-    return 0;
-}
-
 HS_TEST_MAIN(
     HS_CASE(clean_line_completes),
     HS_CASE(rtd_sweep),
     HS_CASE(info0_error_recovery),
     HS_CASE(missing_frame_fails_with_reason),
     HS_CASE(impaired_lines),
-    HS_CASE(determinism_and_chunking),
-    HS_CASE(monitor_stereo_and_mono)
+    HS_CASE(determinism_and_chunking)
 )
