@@ -56,7 +56,8 @@ typedef struct {
     int     npts[EQ_SNAPS];
     int     snap_pos, nsnaps;
     int     ideal_points;
-    int     connect_bps;
+    int     connect_bps, connect_tx_bps, connect_rx_bps;
+    double  connect_baud, connect_carrier_hz, connect_snr_db;
 } eq_state;
 
 struct hs_scene {
@@ -350,6 +351,11 @@ static void eq_event(hs_scene *s, const hs_event *e)
     }
     if (e->type == HS_EV_CONNECT) {
         q->connect_bps = (int)field_num(e, "rate_bps", 0);
+        q->connect_tx_bps = (int)field_num(e, "tx_rate_bps", 0);
+        q->connect_rx_bps = (int)field_num(e, "rx_rate_bps", 0);
+        q->connect_baud = field_num(e, "symbol_rate", NAN);
+        q->connect_carrier_hz = field_num(e, "carrier_hz", NAN);
+        q->connect_snr_db = field_num(e, "snr_db", NAN);
         return;
     }
     q->have = 1;
@@ -1002,6 +1008,23 @@ static void draw_eq_panel(hs_scene *s, int px, int py, int pw, int ph, hs_scene_
         if (c0 && c1 && c0 != c1) snprintf(buf, sizeof buf, "CONNECT %d / %d bit/s", c0, c1);
         else snprintf(buf, sizeof buf, "CONNECT %d bit/s", c0 ? c0 : c1);
         text(s, buf, px + pad, y, F_NORMAL, 0xffffd54fu, 0, HS_DL_TEXT, 0, 0);
+        y += th + pad / 2;
+        /* what each endpoint reported with its connect */
+        for (int k = 0; k < 2 && y + 2 * sh < py + ph; k++) {
+            const eq_state *q = &s->eq[k];
+            if (!q->connect_bps) continue;
+            snprintf(buf, sizeof buf, "%s sends %d, receives %d bit/s", k == HS_SRC_CALLER ? "caller" : "answerer",
+                     q->connect_tx_bps, q->connect_rx_bps);
+            text(s, buf, px + pad, y, F_SMALL, src_color(k), 0, HS_DL_TEXT, (uint8_t)k, 0);
+            y += sh;
+            if (!isnan(q->connect_baud) && !isnan(q->connect_carrier_hz) && !isnan(q->connect_snr_db)) {
+                snprintf(buf, sizeof buf, "  %.0f baud, carrier %.0f Hz, trained SNR %.1f dB", q->connect_baud,
+                         q->connect_carrier_hz, q->connect_snr_db);
+                text(s, buf, px + pad, y, F_SMALL, C_DIM, 0, HS_DL_TEXT, (uint8_t)k, 0);
+                y += sh;
+            }
+            y += (int)(3 * sc);
+        }
     } else if (any) {
         text(s, "training...", px + pad, y, F_SMALL, C_DIM, 0, HS_DL_TEXT, 0, 0);
     }
