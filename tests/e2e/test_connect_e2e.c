@@ -314,6 +314,21 @@ static int timeline(void)
     return 0;
 }
 
+/* --stop-after phase3: both endpoints end after phase 3 with success, no connect. */
+static int stop_after_phase3(void)
+{
+    hs_sim_config c = base();
+    c.caller.stop_after = c.answerer.stop_after = HS_STOP_AFTER_PHASE3;
+    run_out o = run(&c, 160);
+    for (int k = 0; k < 2; k++) {
+        char what[160];
+        snprintf(what, sizeof what, "%s: ok in %s", k ? "answerer" : "caller", o.phase[k]);
+        hs_check_true(what, o.ok[k] && strcmp(o.phase[k], "V.34 phase 3") == 0);
+        hs_check_true(k ? "answerer: no connect" : "caller: no connect", o.t_connect[k] == 0.0);
+    }
+    return 0;
+}
+
 /* Same events and audio for any block size. */
 static int chunking(void)
 {
@@ -337,5 +352,6 @@ HS_TEST_MAIN(
     HS_CASE(rate_follows_snr),
     HS_CASE(too_noisy_fails),
     HS_CASE(timeline),
+    HS_CASE(stop_after_phase3),
     HS_CASE(chunking)
 )
