@@ -39,7 +39,7 @@ typedef enum {
     HS_EV_V34_L1, HS_EV_V34_L2, HS_EV_V34_RTD, HS_EV_V34_PROBE, HS_EV_V34_CHOICE,
     /* V.34 phases 3 and 4 */
     HS_EV_V34_S, HS_EV_V34_PP, HS_EV_V34_TRN, HS_EV_V34_J, HS_EV_V34_MP,
-    HS_EV_V34_E, HS_EV_V34_B1, HS_EV_V34_EQ, HS_EV_CONNECT,
+    HS_EV_V34_E, HS_EV_V34_B1, HS_EV_V34_EQ, HS_EV_CONNECT,  /* v34.eq octets: last equalised points, int8 I,Q pairs x32 */
     /* application (emitted by src/, same stream) */
     HS_EV_AUDIO,        /* "audio": xruns, ring fill, latency */
     HS_EV_COUNT

@@ -27,6 +27,17 @@ double hs_v34_carrier_hz(int idx, int high)
 
 int hs_v34_max_n(int idx) { return (idx < 0 || idx >= HS_V34_NRATES) ? 0 : max_n[idx]; }
 
+int hs_v34_rate_ratios(int idx, int high, int *a, int *c, int *d, int *e)
+{
+    if (idx < 0 || idx >= HS_V34_NRATES) return 0;
+    const int *de = carrier_de[idx][high ? 1 : 0];
+    if (a) *a = rate_ac[idx][0];
+    if (c) *c = rate_ac[idx][1];
+    if (d) *d = de[0];
+    if (e) *e = de[1];
+    return 1;
+}
+
 uint16_t hs_info_crc(uint16_t reg, const uint8_t *bits, size_t n)
 {
     /* Figure 14 register, LSB-first form (spec §4.4). */

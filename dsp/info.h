@@ -27,6 +27,9 @@ extern const int    hs_v34_nominal_rate[HS_V34_NRATES];      /* 2400, 2743, ... 
 double hs_v34_symbol_rate_exact(int idx);                   /* 2400*a/c */
 double hs_v34_carrier_hz(int idx, int high);                /* S*d/e */
 int    hs_v34_max_n(int idx);                               /* Table 8: 9, 11, 11, 12, 13, 14 */
+/* The integers behind them (the one table of [Tables 1, 2]: qam.c and mp.c use these):
+ * S = 2400*a/c, carrier = S*d/e. Returns 0 (and leaves the outputs) if idx is out of range. */
+int    hs_v34_rate_ratios(int idx, int high, int *a, int *c, int *d, int *e);
 
 /* INFO0 [Table 14] (same layout for INFO0a and INFO0c). Flags are 0/1. */
 typedef struct {
@@ -73,7 +76,8 @@ typedef struct {
     int freq_offset;             /* bits 40-49 */
 } hs_info1a;
 
-/* CRC register over bits in line order (preset 0xFFFF by the caller; LSB-first form). */
+/* CRC register over bits in line order (preset 0xFFFF by the caller; LSB-first form). The one
+ * V.34 CRC: INFO frames here, MP frames in mp.c. */
 uint16_t hs_info_crc(uint16_t reg, const uint8_t *bits, size_t n);
 
 /* hs_info0 with every capability this engine supports (the digest's §10 example). */

@@ -1,9 +1,11 @@
-/* dsp/modem.c: one modem endpoint (contract: modem.h). It runs the start-up phases in order;
- * today that is V.8 (dsp/v8.h). The phase enum and the switch in process_sample() are where
- * V.34 phase 2 (and later 3 and 4) plug in. */
+/* dsp/modem.c: one modem endpoint (contract: modem.h). It runs the start-up phases in order:
+ * V.8 (dsp/v8.h), then, when V.8 chose V.34 duplex, V.34 phase 2 (dsp/v34p2.h) and phases 3
+ * and 4 (dsp/v34p34.h) up to CONNECT. */
 #include "modem.h"
 
+#include "info.h"
 #include "v34p2.h"
+#include "v34p34.h"
 #include "v8.h"
 
 #include <stdlib.h>
@@ -14,7 +16,8 @@
 
 typedef enum {
     PH_V8 = 0,
-    PH_V34_PHASE2,   /* hook: V.34 phase 2 (helper v34p2), after V.8 chose V.34 duplex */
+    PH_V34_PHASE2,   /* V.34 phase 2, after V.8 chose V.34 duplex */
+    PH_V34_P34,      /* V.34 phases 3 and 4, after INFO1a */
     PH_END,          /* result reported; silent from here on */
 } modem_phase;
 
@@ -23,8 +26,10 @@ struct hs_modem {
     hs_evq         *ev;
     hs_v8          *v8;
     hs_v34p2       *p2;
+    hs_v34p34      *p34;
     float           hist[HIST];   /* last received samples (V.8's final silence) */
     modem_phase     phase;
+    int             p4_announced;
     hs_modem_status status;
     const char     *result;
     uint64_t        now;
@@ -84,6 +89,12 @@ hs_err hs_modem_create(const hs_modem_config *c, hs_modem **out)
         p.silence_ms = 0;                        /* V.8 ends with the 75 ms of silence */
         err = hs_v34p2_create(&p, m->ev, &m->p2);
     }
+    if (!err) {   /* allocated up front; hs_v34p34_start() configures it when phase 2 ends */
+        hs_v34p34_config q = hs_v34p34_config_default(c->role, HS_V34_S2400, 0);
+        q.level_dbm0 = c->level_dbm0;
+        q.trace = c->trace;
+        err = hs_v34p34_create(&q, m->ev, &m->p34);
+    }
     if (err) { hs_modem_destroy(m); return err; }
     hs_modem_reset(m);
     *out = m;
@@ -97,6 +108,7 @@ void hs_modem_reset(hs_modem *m)
     hs_evq_reset(m->ev);
     m->now = 0;
     m->phase = PH_V8;
+    m->p4_announced = 0;
     m->status = HS_MODEM_RUNNING;
     m->result = NULL;
     memset(m->hist, 0, sizeof m->hist);
@@ -113,6 +125,7 @@ void hs_modem_destroy(hs_modem *m)
     if (!m) return;
     hs_v8_destroy(m->v8);
     hs_v34p2_destroy(m->p2);
+    hs_v34p34_destroy(m->p34);
     hs_evq_destroy(m->ev);
     free(m);
 }
@@ -140,8 +153,7 @@ static void v8_ended(hs_modem *m)
     uint32_t mode = hs_v8_get_mode(m->v8);
     if (mode == HS_MOD_V34_DUPLEX && m->c.stop_after > HS_STOP_AFTER_V8) {
         /* V.34 phase 2 (dsp/v34p2.h) starts with the next sample; it emits its own
-         * HS_EV_PHASE "V.34 phase 2". Phases 3 and 4 are not there yet: the endpoint's
-         * result is phase 2's for every stop_after beyond V.8. */
+         * HS_EV_PHASE "V.34 phase 2". */
         float past[HIST];
         for (size_t i = 0; i < HIST; i++) past[i] = m->hist[(m->now + 1 + i) % HIST];
         hs_v34p2_start_after_silence(m->p2, m->now + 1, past, HIST);
@@ -149,6 +161,46 @@ static void v8_ended(hs_modem *m)
         return;
     }
     finish(m, 1, hs_v8_get_mode_name(m->v8), "V.8");
+}
+
+/* Phase 2 is over (caller: INFO1a received; answerer: INFO1a sent): start phases 3 and 4
+ * with what phase 2 decided [11.3.1, digest §3.4]. The caller listens for the answerer's S;
+ * the answerer sends its own 70 ms of silence first (inside hs_v34p34). Returns 0 and
+ * reports a failure if the decision is unusable. */
+static int start_p34(hs_modem *m)
+{
+    hs_v34p2_choice ch = hs_v34p2_get_choice(m->p2);
+    const hs_info1a *a = hs_v34p2_get_info1a(m->p2);
+    const hs_info1c *ic = hs_v34p2_get_info1c(m->p2);
+    const hs_info0 *far0 = hs_v34p2_get_far_info0(m->p2);
+    int tx_sr = hs_v34_symbol_rate_index(ch.symbol_rate);
+    if (tx_sr < 0 || !a || !far0) return 0;
+    hs_v34p34_config q = hs_v34p34_config_default(m->c.role, tx_sr, 0);
+    q.tx_high = hs_v34_is_high_carrier(tx_sr, ch.carrier_hz);
+    q.tx_preemph = ch.preemphasis;
+    q.level_dbm0 = (double)m->c.level_dbm0 - ch.power_reduction_db;
+    if (m->c.role == HS_ROLE_CALLER) {        /* far = answer -> call: INFO1a bits 34-36 */
+        q.rx_sr = a->rate_ac % HS_V34_NRATES;
+        q.rx_high = ic ? ic->rate[q.rx_sr].carrier_high : 0;   /* the carrier INFO1c asked for */
+    } else {                                  /* far = call -> answer: bits 37-39, bit 25 */
+        q.rx_sr = a->rate_ca % HS_V34_NRATES;
+        q.rx_high = a->carrier_high;
+    }
+    double rtd = hs_v34p2_get_rtd_ms(m->p2);
+    q.rtd_ms = rtd < 0.0 ? 0.0 : rtd > 1500.0 ? 1500.0 : rtd;
+    q.max_n = hs_info0_default().c1664 && far0->c1664 ? 14 : 12;
+    q.trace = m->c.trace;
+    q.emit_result = 0;   /* finish() reports it */
+    q.source = source(m);
+    q.start_sample = m->now + 1;
+    if (q.level_dbm0 < -60.0) q.level_dbm0 = -60.0;
+    if (hs_v34p34_start(m->p34, &q) != HS_OK) return 0;
+    hs_event e;
+    hs_event_init(&e, HS_EV_PHASE, source(m), m->now + 1);
+    hs_event_str(&e, "name", "V.34 phase 3");
+    hs_evq_push(m->ev, &e);
+    m->phase = PH_V34_P34;
+    return 1;
 }
 
 static float process_sample(hs_modem *m, float x)
@@ -162,10 +214,34 @@ static float process_sample(hs_modem *m, float x)
         break;
     case PH_V34_PHASE2:
         hs_v34p2_process(m->p2, &x, &y, 1);
-        if (hs_v34p2_get_status(m->p2) == HS_V34P2_DONE)
-            finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 2");
+        if (hs_v34p2_get_status(m->p2) == HS_V34P2_DONE) {
+            if (m->c.stop_after < HS_STOP_AFTER_PHASE3)
+                finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 2");
+            else if (!start_p34(m))
+                finish(m, 0, "phase 2 ended without a usable symbol rate", "V.34 phase 2");
+        }
         else if (hs_v34p2_get_status(m->p2) == HS_V34P2_FAILED)
             finish(m, 0, hs_v34p2_get_reason(m->p2), "V.34 phase 2");
+        break;
+    case PH_V34_P34:
+        hs_v34p34_process(m->p34, &x, &y, 1);
+        if (!m->p4_announced && hs_v34p34_get_phase(m->p34) == 4 &&
+            hs_v34p34_get_status(m->p34) == HS_V34P34_RUNNING) {
+            m->p4_announced = 1;
+            hs_event e;
+            hs_event_init(&e, HS_EV_PHASE, source(m), m->now);
+            hs_event_str(&e, "name", "V.34 phase 4");
+            hs_evq_push(m->ev, &e);
+        }
+        if (m->c.stop_after == HS_STOP_AFTER_PHASE3 && hs_v34p34_get_phase(m->p34) >= 4 &&
+            hs_v34p34_get_status(m->p34) == HS_V34P34_RUNNING) {
+            finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 3");
+        } else if (hs_v34p34_get_status(m->p34) == HS_V34P34_CONNECTED) {
+            finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 4");
+        } else if (hs_v34p34_get_status(m->p34) == HS_V34P34_FAILED) {
+            const char *r = hs_v34p34_get_reason(m->p34);
+            finish(m, 0, r ? r : "V.34 phases 3/4 failed", "V.34 phase 3/4");
+        }
         break;
     case PH_END:
         break;

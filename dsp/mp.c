@@ -5,15 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-uint16_t hs_v34_crc_bits(uint16_t reg, const uint8_t *bits, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned fb = (reg & 1u) ^ (bits[i] & 1u);
-        reg = (uint16_t)((reg >> 1) ^ (fb ? 0x8408u : 0u));
-    }
-    return reg;
-}
-
 static void put(uint8_t *bits, int pos, int width, unsigned v)
 {
     for (int i = 0; i < width; i++) bits[pos + i] = (uint8_t)((v >> i) & 1u);
@@ -45,7 +36,7 @@ static uint16_t frame_crc(const uint8_t *bits, int type)
     int n = ranges(type, r);
     uint16_t reg = 0xFFFF;
     for (int i = 0; i < n; i++)
-        reg = hs_v34_crc_bits(reg, bits + r[i][0], (size_t)(r[i][1] - r[i][0] + 1));
+        reg = hs_info_crc(reg, bits + r[i][0], (size_t)(r[i][1] - r[i][0] + 1));
     return reg;
 }
 
@@ -103,16 +94,15 @@ size_t hs_mp_decode(const uint8_t *bits, size_t n, hs_mp *mp, int *crc_ok)
     return len;
 }
 
-static const int min_n[6] = { 1, 2, 2, 2, 2, 2 };
-static const int max_n[6] = { 9, 11, 11, 12, 13, 14 };
+static const int min_n[6] = { 1, 2, 2, 2, 2, 2 };   /* Table 8: 2400 only at 2400 Bd */
 
 int hs_v34_min_rate_n(int sr) { return sr >= 0 && sr < 6 ? min_n[sr] : 0; }
-int hs_v34_max_rate_n(int sr) { return sr >= 0 && sr < 6 ? max_n[sr] : 0; }
+int hs_v34_max_rate_n(int sr) { return hs_v34_max_n(sr); }
 double hs_v34_symbol_rate(int sr) { return hs_v34_symbol_rate_exact(sr); }
 
 static int pick(unsigned mask, int limit, int sr)
 {
-    int hi = limit < max_n[sr] ? limit : max_n[sr];
+    int hi = limit < hs_v34_max_n(sr) ? limit : hs_v34_max_n(sr);
     for (int nn = hi; nn >= min_n[sr]; nn--)
         if (mask & (1u << (nn - 1))) return nn * 2400;
     return 0;
@@ -141,8 +131,8 @@ int hs_mp_final_rates(const hs_mp *cm, const hs_mp *am, int sr_c2a, int sr_a2c,
         int r = 0;
         for (int nn = lim; nn >= 1 && !r; nn--) {
             if (!(mask & (1u << (nn - 1)))) continue;
-            if (nn >= min_n[sr_c2a] && nn <= max_n[sr_c2a] &&
-                nn >= min_n[sr_a2c] && nn <= max_n[sr_a2c]) r = nn * 2400;
+            if (nn >= min_n[sr_c2a] && nn <= hs_v34_max_n(sr_c2a) &&
+                nn >= min_n[sr_a2c] && nn <= hs_v34_max_n(sr_a2c)) r = nn * 2400;
         }
         *rate_c2a_bps = r;
         *rate_a2c_bps = r;
@@ -164,7 +154,7 @@ int hs_v34_rate_for_snr(double snr_db, int sr, double margin_db, int max_n_cap)
 {
     if (sr < 0 || sr > 5) return 0;
     double s = hs_v34_symbol_rate(sr);
-    int hi = max_n[sr] < max_n_cap ? max_n[sr] : max_n_cap;
+    int hi = hs_v34_max_n(sr) < max_n_cap ? hs_v34_max_n(sr) : max_n_cap;
     for (int nn = hi; nn >= min_n[sr]; nn--)
         if (hs_v34_required_snr_db(nn * 2400.0, s) + margin_db <= snr_db) return nn * 2400;
     return 0;

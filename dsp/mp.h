@@ -28,8 +28,7 @@ typedef struct {
     int16_t  h[6];              /* type 1: h(1) re, im, h(2) re, im, h(3) re, im; Q2.14 */
 } hs_mp;
 
-/* CRC register over bits[0..n-1] starting from `reg` (0xFFFF for a new frame). */
-uint16_t hs_v34_crc_bits(uint16_t reg, const uint8_t *bits, size_t n);
+/* The frame CRC is hs_info_crc (info.h): the same register as the INFO frames. */
 
 /* Writes the frame (HS_MP0_BITS or HS_MP1_BITS bits, one per byte); returns its length. */
 size_t hs_mp_encode(const hs_mp *mp, uint8_t *bits);

@@ -263,7 +263,9 @@ void hs_probe_decide(const hs_probe_result *r, const hs_info0 *far, const hs_inf
             double inv = 0.0, su = 0.0, sg = 0.0, suu = 0.0, sug = 0.0;
             int cnt = 0;
             for (int i = 0; i < HS_PROBE_TONES; i++) {
-                if (fabs(r->tone_hz[i] - fc) > 0.45 * S) continue;
+                /* the whole occupied band f_c +- S/2 (digest §2.1): a tone the line does not
+                 * carry at a band edge makes that symbol rate/carrier unusable */
+                if (fabs(r->tone_hz[i] - fc) > 0.5 * S + 1e-9) continue;
                 double lin = pow(10.0, r->snr_db[i] / 10.0);
                 inv += 1.0 / lin;
                 double u = r->tone_hz[i] / S;

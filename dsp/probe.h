@@ -17,8 +17,10 @@
  * On a flat line with white noise it equals the line's SNR.
  *
  * Decision (spec §4.9 steps 4-7): for every symbol rate and each carrier the far
- * transmitter may use, the tones inside f_c +- 0.45 S are combined as a linear equaliser
- * would (harmonic mean of the linear SNRs), bits/symbol = (SNR - 4 dB - margin) / 3.01 dB,
+ * transmitter may use, the tones inside the occupied band f_c +- S/2 are combined as a linear
+ * equaliser would (harmonic mean of the linear SNRs: one dead tone at a band edge, e.g.
+ * 3600 Hz for 3429 Bd at 1959 Hz behind a 300-3400 Hz filter, makes the rate unusable, as
+ * the equaliser could not restore that part of the band either), bits/symbol = (SNR - 4 dB - margin) / 3.01 dB,
  * projected N = floor(bits * S / 2400) limited to Table 8 (N > 12 only with 1664 points);
  * the better carrier wins. Pre-emphasis: the index 0-5 whose slope is closest to half of
  * the received gain slope (dB per unit f/S). Power reduction: requested only when the far

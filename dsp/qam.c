@@ -1,14 +1,12 @@
 /* dsp/qam.c: V.34 QAM transmitter (see qam.h). */
 #include "qam.h"
+#include "info.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "level.h"
 
-static const int tab_a[6] = { 1, 8, 7, 5, 4, 10 }, tab_c[6] = { 1, 7, 6, 4, 3, 7 };
-static const int car_d[6][2] = { { 2, 3 }, { 3, 2 }, { 3, 2 }, { 3, 2 }, { 4, 3 }, { 4, 4 } };
-static const int car_e[6][2] = { { 3, 4 }, { 5, 3 }, { 5, 3 }, { 5, 3 }, { 7, 5 }, { 7, 7 } };
 
 #define PE_TAPS 31
 
@@ -39,19 +37,19 @@ static int gcd(int a, int b) { while (b) { int t = a % b; a = b; b = t; } return
 
 double hs_qam_symbol_rate(int i)
 {
-    return i >= 0 && i < 6 ? 2400.0 * tab_a[i] / tab_c[i] : 0.0;
+    return hs_v34_symbol_rate_exact(i);   /* info.c: the one table */
 }
 
 double hs_qam_carrier_hz(int i, int high)
 {
-    if (i < 0 || i > 5) return 0.0;
-    high = high ? 1 : 0;
-    return hs_qam_symbol_rate(i) * car_d[i][high] / car_e[i][high];
+    return hs_v34_carrier_hz(i, high);
 }
 
 void hs_qam_samples_per_symbol(int i, int *num, int *den)
 {
-    int n = 10 * tab_c[i], d = 3 * tab_a[i], g = gcd(n, d);
+    int ra = 1, rc = 1;
+    hs_v34_rate_ratios(i, 0, &ra, &rc, NULL, NULL);
+    int n = 10 * rc, d = 3 * ra, g = gcd(n, d);
     *num = n / g;
     *den = d / g;
 }
@@ -153,8 +151,10 @@ static void setup(hs_qam_tx *tx)
     const hs_qam_config *c = &tx->cfg;
     int i = c->symbol_rate_index, h = c->high_carrier ? 1 : 0;
     hs_qam_samples_per_symbol(i, &tx->U, &tx->step);
-    tx->cm = 10 * tab_c[i] * car_e[i][h];
-    tx->cstep = 3 * tab_a[i] * car_d[i][h];
+    int ra = 1, rc = 1, rd = 1, re = 1;
+    hs_v34_rate_ratios(i, h, &ra, &rc, &rd, &re);
+    tx->cm = 10 * rc * re;
+    tx->cstep = 3 * ra * rd;
     int H = tx->span / 2;
     double e = 0.0;
     for (int p = 0; p < tx->U; p++)

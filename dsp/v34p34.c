@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "echocan.h"
+#include "info.h"
 #include "mp.h"
 #include "qam.h"
 #include "qamrx.h"
@@ -50,7 +51,7 @@ struct hs_v34p34 {
     int64_t          bitcount, j_last_pos;
     int              j_count, j_type;
     int              got_far_j, got_jprime, sbar_far;
-    int              s_run, last_q, sbar_first;
+    int              s_run, last_q, sbar_first, q_two;
     int              rx4_started, rx4_trained;
     double           rx_snr;
     int              ones;
@@ -63,6 +64,11 @@ struct hs_v34p34 {
     int              rate_tx, rate_rx;
     uint64_t         connect_sample;
     double           erle;
+    int              fail_phase;
+    int              trn3_len;     /* own phase-3 TRN length in symbols */
+    /* the most recent equalised points (GUI constellation), a ring */
+    float complex    pts[HS_V34P34_EQ_POINTS];
+    int              npts, pts_pos;
 };
 
 hs_v34p34_config hs_v34p34_config_default(hs_role role, int sr, int high)
@@ -82,6 +88,8 @@ hs_v34p34_config hs_v34p34_config_default(hs_role role, int sr, int high)
     c.trace = 0;
     c.source = role == HS_ROLE_CALLER ? HS_SRC_CALLER : HS_SRC_ANSWERER;
     c.start_sample = 0;
+    c.emit_result = 1;
+    c.eq_report_ms = 50;
     return c;
 }
 
@@ -96,13 +104,13 @@ const char *hs_v34p34_config_problem(const hs_v34p34_config *c)
     if (c->margin_db < 0.0 || c->margin_db > 20.0) return "margin_db: must be 0..20";
     if (c->trn3_symbols < HS_V34_TRN_MIN || c->trn3_symbols > 8000) return "trn3_symbols: must be 512..8000";
     if (c->j_points != 4 && c->j_points != 16) return "j_points: must be 4 or 16";
+    if (c->eq_report_ms < 0 || c->eq_report_ms > 10000) return "eq_report_ms: must be 0..10000";
     return NULL;
 }
 
 int hs_v34_symbol_rate_index(int bd)
 {
-    static const int nom[6] = { 2400, 2743, 2800, 3000, 3200, 3429 };
-    for (int i = 0; i < 6; i++) if (bd == nom[i]) return i;
+    for (int i = 0; i < HS_V34_NRATES; i++) if (bd == hs_v34_nominal_rate[i]) return i;
     return -1;
 }
 
@@ -127,12 +135,15 @@ static void fail(hs_v34p34 *p, const char *reason)
 {
     if (p->st == P_FAILED) return;
     p->reason = reason;
-    hs_event e;
-    ev_init(p, &e, HS_EV_RESULT);
-    hs_event_bool(&e, "ok", 0);
-    hs_event_str(&e, "phase", p->st <= P_QUIET ? "v34 phase 3" : "v34 phase 4");
-    hs_event_str(&e, "reason", reason);
-    push(p, &e);
+    p->fail_phase = p->st <= P_QUIET ? 3 : 4;
+    if (p->c.emit_result) {
+        hs_event e;
+        ev_init(p, &e, HS_EV_RESULT);
+        hs_event_bool(&e, "ok", 0);
+        hs_event_str(&e, "phase", p->fail_phase == 3 ? "V.34 phase 3" : "V.34 phase 4");
+        hs_event_str(&e, "reason", reason);
+        push(p, &e);
+    }
     go(p, P_FAILED, reason);
 }
 
@@ -192,8 +203,13 @@ static void go(hs_v34p34 *p, pstate next, const char *why)
             /* the answerer's J goes on until our S -> S-bar has reached it, one pattern has
              * been finished and that has come back: adapt from PP + RTD + 16 T on */
             p->rx_mute = 1;
-            p->ec_adapt_at = p->now + ms(rtd) +
-                (uint64_t)((HS_V34_S_LEN + HS_V34_SBAR_LEN + 16) * HS_RATE / hs_qam_symbol_rate(p->c.tx_sr));
+            double S = hs_qam_symbol_rate(p->c.tx_sr);
+            double wait_t = rtd / 1000.0 * S + HS_V34_S_LEN + HS_V34_SBAR_LEN + 64;
+            p->ec_adapt_at = p->now + (uint64_t)(wait_t * HS_RATE / S);
+            /* on a long line that is late: send TRN long enough that the echo canceller still
+             * adapts over 1024 T (S .. end of TRN stays far below 2000 ms + 2 RTD [11.3.1.1.6]) */
+            int need = (int)ceil(wait_t) + 1024 - HS_V34_S_LEN - HS_V34_SBAR_LEN - HS_V34_PP_LEN;
+            p->trn3_len = need > p->c.trn3_symbols ? need : p->c.trn3_symbols;
         } else {
             hs_echocan_set_adapt(p->ec, 1);
         }
@@ -284,7 +300,7 @@ static float complex next_symbol(hs_v34p34 *p)
     case P_TRN:
         if (p->cnt == 0) hs_v34_mapper_start_trn(&p->map);
         s = hs_v34_trn_symbol(&p->map, 4, NULL);
-        if (++p->cnt == p->c.trn3_symbols) go(p, P_J, "phase-3 TRN sent");
+        if (++p->cnt >= p->trn3_len) go(p, P_J, "phase-3 TRN sent");
         break;
     case P_J: {
         const uint8_t *jb = hs_v34_j_bits(p->c.j_points);
@@ -348,6 +364,36 @@ static float complex next_symbol(hs_v34p34 *p)
         break;
     }
     return s;
+}
+
+/* HS_EV_V34_EQ "equalizer": MSE/SNR after equalisation, loops, the echo canceller's residual
+ * and the last points (payload: int8 I,Q pairs, x32, clipped; see events.h). */
+static void emit_eq(hs_v34p34 *p, const char *what)
+{
+    hs_event ev;
+    ev_init(p, &ev, HS_EV_V34_EQ);
+    hs_event_str(&ev, "what", what);
+    hs_event_str(&ev, "state", hs_qamrx_state_name((hs_qamrx_state)p->rx_state));
+    double mse = hs_qamrx_get_mse(p->rx);
+    hs_event_num(&ev, "mse", mse);
+    hs_event_num(&ev, "mse_db", mse > 0.0 ? 10.0 * log10(mse) : -99.0);
+    hs_event_num(&ev, "snr_db", hs_qamrx_get_snr_db(p->rx));
+    hs_event_num(&ev, "timing_ppm", hs_qamrx_get_timing_offset_ppm(p->rx));
+    hs_event_num(&ev, "carrier_offset_hz", hs_qamrx_get_carrier_offset_hz(p->rx));
+    hs_event_num(&ev, "residual_dbm0", hs_echocan_get_residual_level_dbm0(p->ec));
+    hs_event_num(&ev, "erle_db", hs_echocan_get_erle_db(p->ec));
+    hs_event_int(&ev, "points", p->npts);
+    uint8_t oct[2 * HS_V34P34_EQ_POINTS];
+    for (int i = 0; i < p->npts; i++) {
+        int k = (p->pts_pos - p->npts + i + HS_V34P34_EQ_POINTS) % HS_V34P34_EQ_POINTS;
+        float v[2] = { crealf(p->pts[k]) * 32.0f, cimagf(p->pts[k]) * 32.0f };
+        for (int j = 0; j < 2; j++) {
+            float x = v[j] > 127.0f ? 127.0f : v[j] < -128.0f ? -128.0f : v[j];
+            oct[2 * i + j] = (uint8_t)(int8_t)lrintf(x);
+        }
+    }
+    hs_event_octets(&ev, oct, (size_t)(2 * p->npts));
+    push(p, &ev);
 }
 
 static void emit_trn(hs_v34p34 *p, int phase, double snr)
@@ -474,18 +520,22 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             push(p, &e);
         }
     }
-    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3] */
+    /* caller, phase 4: the answerer's S (0, 3, 0, 3 ...) turning into S-bar (2, 1) [5.3],
+     * on the quadrant labels relative to two symbols earlier, so that a carrier phase that
+     * comes back from the far modem's silence turned by a multiple of 90 degrees does not
+     * matter: S repeats every 2 symbols (q_n = q_{n-2} != q_{n-1}); the first two S-bar
+     * symbols are each turned by 180 degrees against two symbols earlier. */
     if (p->c.role == HS_ROLE_CALLER && p->st == P_J && !p->sbar_far && s->state == HS_QAMRX_DD) {
         int label, q;
         hs_v34_slice(s->d, 4, &label, &q);
-
-        if ((q == 0 && p->last_q == 3) || (q == 3 && p->last_q == 0)) {
+        int q2 = p->q_two;             /* q_{n-2} */
+        if (q2 >= 0 && q == q2 && q != p->last_q && ((q - p->last_q + 4) % 4) != 2) {
             p->s_run++;
             p->sbar_first = 0;
-        } else if (q == 2 && p->last_q == 3 && p->s_run >= 16) {
+        } else if (q2 >= 0 && q == (q2 + 2) % 4 && p->s_run >= 16 && !p->sbar_first) {
             p->sbar_first = 1;
             p->s_run = 0;
-        } else if (q == 1 && p->last_q == 2 && p->sbar_first) {
+        } else if (q2 >= 0 && q == (q2 + 2) % 4 && p->sbar_first) {
             /* second S-bar symbol: TRN(0) follows the 16th, 14 symbols after the next */
             p->sbar_far = 1;
             hs_qamrx_start_trn(p->rx, p->c.j_points, 14);
@@ -500,6 +550,7 @@ static void on_symbol(hs_v34p34 *p, const hs_qamrx_sym *s)
             p->s_run = 0;
             p->sbar_first = 0;
         }
+        p->q_two = p->last_q;
         p->last_q = q;
     }
     uint8_t bits[4];
@@ -568,6 +619,7 @@ static void step(hs_v34p34 *p)
             hs_event_num(&e, "snr_db", p->rx_snr);
             hs_event_num(&e, "erle_db", p->erle);
             push(p, &e);
+            emit_eq(p, "equalizer at connect");
         }
         return;
     }
@@ -676,6 +728,7 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->got_far_j = p->got_jprime = p->sbar_far = 0;
     p->s_run = p->sbar_first = 0;
     p->last_q = -1;
+    p->q_two = -1;
     p->rx4_started = p->rx4_trained = 0;
     p->rx_snr = 0.0;
     p->ones = p->collecting = p->mpn = 0;
@@ -687,6 +740,9 @@ void hs_v34p34_reset(hs_v34p34 *p)
     p->rate_tx = p->rate_rx = 0;
     p->connect_sample = 0;
     p->erle = 0.0;
+    p->fail_phase = 0;
+    p->trn3_len = p->c.trn3_symbols;
+    p->npts = p->pts_pos = 0;
     p->st = P_SILENCE;
     p->state_start = 0;
     go(p, p->c.role == HS_ROLE_CALLER ? P_LISTEN : P_SILENCE, "phase 3 starts");
@@ -710,20 +766,19 @@ void hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n)
             if (p->rx_mute) e = 0.0f;
             hs_qamrx_process(p->rx, &e, 1);
             hs_qamrx_sym s;
-            while (hs_qamrx_read(p->rx, &s, 1)) on_symbol(p, &s);
-            watch_rx(p);
-            /* the equalizer over time, every 100 ms while it runs (GUI, tests) */
-            if (p->rx_state >= HS_QAMRX_TRAIN_PP && !p->rx_mute && p->now % ms(100.0) == 0) {
-                hs_event ev;
-                ev_init(p, &ev, HS_EV_V34_EQ);
-                hs_event_str(&ev, "what", "equalizer");
-                hs_event_str(&ev, "state", hs_qamrx_state_name((hs_qamrx_state)p->rx_state));
-                hs_event_num(&ev, "mse", hs_qamrx_get_mse(p->rx));
-                hs_event_num(&ev, "snr_db", hs_qamrx_get_snr_db(p->rx));
-                hs_event_num(&ev, "timing_ppm", hs_qamrx_get_timing_offset_ppm(p->rx));
-                hs_event_num(&ev, "carrier_offset_hz", hs_qamrx_get_carrier_offset_hz(p->rx));
-                push(p, &ev);
+            while (hs_qamrx_read(p->rx, &s, 1)) {
+                if (s.state >= HS_QAMRX_TRAIN_PP) {
+                    p->pts[p->pts_pos] = s.y;
+                    p->pts_pos = (p->pts_pos + 1) % HS_V34P34_EQ_POINTS;
+                    if (p->npts < HS_V34P34_EQ_POINTS) p->npts++;
+                }
+                on_symbol(p, &s);
             }
+            watch_rx(p);
+            /* the equalizer over time while it runs (GUI, tests) */
+            if (p->c.eq_report_ms > 0 && p->rx_state >= HS_QAMRX_TRAIN_PP && !p->rx_mute &&
+                p->now % ms((double)p->c.eq_report_ms) == 0)
+                emit_eq(p, "equalizer");
         }
         step(p);
         if (hs_qam_tx_symbols_needed(p->tx, 1)) hs_qam_tx_put(p->tx, next_symbol(p));
@@ -736,6 +791,11 @@ void hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n)
 }
 
 hs_v34p34_status hs_v34p34_get_status(const hs_v34p34 *p) { return p->status; }
+int hs_v34p34_get_phase(const hs_v34p34 *p)
+{
+    if (p->st == P_FAILED) return p->fail_phase;
+    return p->st <= P_QUIET ? 3 : 4;
+}
 const char *hs_v34p34_get_state_name(const hs_v34p34 *p) { return pnames[p->st]; }
 const char *hs_v34p34_get_reason(const hs_v34p34 *p) { return p->reason; }
 int hs_v34p34_get_rate_bps(const hs_v34p34 *p, int *tx_bps, int *rx_bps)

@@ -20,7 +20,10 @@
  * Events (source = config.source): tx (signal starts), v34.s (far S -> S-bar), v34.pp (PP
  * alignment), v34.trn (far TRN trained: SNR), v34.eq (equalizer/echo canceller figures), v34.j,
  * v34.mp (bits, crc_ok, decoded fields), v34.e, v34.b1, connect (rate_bps, symbol_rate,
- * carrier_hz, snr_db), result (failure with a reason), state (trace). */
+ * carrier_hz, snr_db), result (failure with a reason, if config.emit_result), state (trace).
+ * v34.eq "equalizer" every eq_report_ms while the receiver trains or decides, and once at
+ * connect: mse, mse_db, snr_db, timing_ppm, carrier_offset_hz, residual_dbm0 (echo canceller),
+ * erle_db, points + octets payload = the last `points` equalised symbols as int8 I,Q x32. */
 #ifndef HS_V34P34_H
 #define HS_V34P34_H
 
@@ -42,7 +45,12 @@ typedef struct {
     int      trace;            /* emit state transitions */
     uint8_t  source;           /* event source */
     uint64_t start_sample;     /* engine time of this object's sample 0 (event stamps) */
+    int      emit_result;      /* 1: a failure is also reported as HS_EV_RESULT (standalone);
+                                * the modem sets 0 and reports the result itself */
+    int      eq_report_ms;     /* HS_EV_V34_EQ period while the equalizer runs; 50 (0 = off) */
 } hs_v34p34_config;
+
+#define HS_V34P34_EQ_POINTS 64  /* equalised points carried by an HS_EV_V34_EQ */
 
 hs_v34p34_config hs_v34p34_config_default(hs_role role, int symbol_rate_index, int high_carrier);
 const char      *hs_v34p34_config_problem(const hs_v34p34_config *c);
@@ -61,6 +69,7 @@ void   hs_v34p34_destroy(hs_v34p34 *p);
 void   hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n);
 
 hs_v34p34_status hs_v34p34_get_status(const hs_v34p34 *p);
+int         hs_v34p34_get_phase(const hs_v34p34 *p);     /* 3 or 4 (where it failed, if it did) */
 const char *hs_v34p34_get_state_name(const hs_v34p34 *p);
 const char *hs_v34p34_get_reason(const hs_v34p34 *p);   /* failure reason, or NULL */
 int    hs_v34p34_get_rate_bps(const hs_v34p34 *p, int *tx_bps, int *rx_bps);  /* 0 before */

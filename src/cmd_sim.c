@@ -47,6 +47,7 @@ typedef struct {
     int         trace;
     hs_labels  *labels;
     int         oom;
+    struct { int got, tx_bps; double sym, snr; } conn[2];   /* each endpoint's connect event */
 } print_sink;
 
 static int check_interrupt(void *user, const hs_sim_block *b)
@@ -59,6 +60,14 @@ static int check_interrupt(void *user, const hs_sim_block *b)
 static int print_event(void *user, const hs_event *ev)
 {
     print_sink *p = user;
+    if (ev->type == HS_EV_CONNECT && ev->source < 2) {
+        const hs_field *r = hs_event_field(ev, "tx_rate_bps"), *y = hs_event_field(ev, "symbol_rate"),
+                       *n = hs_event_field(ev, "snr_db");
+        p->conn[ev->source].got = 1;
+        p->conn[ev->source].tx_bps = r ? (int)r->v.i : 0;
+        p->conn[ev->source].sym = y ? y->v.x : 0.0;
+        p->conn[ev->source].snr = n ? n->v.x : 0.0;
+    }
     if (ev->type == HS_EV_STATE && !p->trace) return 0;
     char line[HS_EVFMT_MAX];
     if (p->fmt == FMT_TEXT) {
@@ -107,17 +116,28 @@ static double secs(uint64_t samples) { return (double)samples / HS_RATE; }
 static const char *endpoint_name(int who) { return who == HS_SRC_ANSWERER ? "answerer" : "caller"; }
 
 /* The last line: what was negotiated, or where and why it failed. */
-static void summarize(const hs_run_result *r, ev_format fmt, const hs_sim_config *cfg)
+static void summarize(const hs_run_result *r, ev_format fmt, const hs_sim_config *cfg, const print_sink *p)
 {
     FILE *out = fmt == FMT_TEXT ? stdout : stderr;
+    /* V.34: "CONNECT <slower rate> (caller->answerer ... at ... Bd, SNR measured by the
+     * answerer; answerer->caller ...)" */
+    char conn[256] = "";
+    if (p->conn[0].got && p->conn[1].got) {
+        int lo = p->conn[0].tx_bps < p->conn[1].tx_bps ? p->conn[0].tx_bps : p->conn[1].tx_bps;
+        snprintf(conn, sizeof conn,
+                 "; CONNECT %d (caller->answerer %d bit/s at %.0f Bd, SNR %.1f dB; "
+                 "answerer->caller %d bit/s at %.0f Bd, SNR %.1f dB)",
+                 lo, p->conn[0].tx_bps, p->conn[0].sym, p->conn[1].snr, p->conn[1].tx_bps, p->conn[1].sym,
+                 p->conn[0].snr);
+    }
     switch (r->status) {
     case HS_RUN_OK:
         if (fmt == FMT_TEXT)
-            fprintf(out, "%7.3f s  result    %s negotiated; both endpoints done\n",
-                    secs(r->end_sample), r->mode ? r->mode : "?");
+            fprintf(out, "%7.3f s  result    %s negotiated%s; both endpoints done\n",
+                    secs(r->end_sample), r->mode ? r->mode : "?", conn);
         else
-            fprintf(out, "handshake: %s negotiated; both endpoints done at %.3f s\n",
-                    r->mode ? r->mode : "?", secs(r->end_sample));
+            fprintf(out, "handshake: %s negotiated%s; both endpoints done at %.3f s\n",
+                    r->mode ? r->mode : "?", conn, secs(r->end_sample));
         break;
     case HS_RUN_FAILED: {
         int first = r->failed_endpoint, other = !first;
@@ -238,7 +258,10 @@ int hs_cmd_sim(int argc, char **argv)
     hs_sim_sink *chain = NULL;
     hs_sim_sink psink = { 0 }, wsink = { 0 };
     hs_sim_sink *gsink = NULL, *asink = NULL;
-    print_sink pr = { (ev_format)fmt, trace, NULL, 0 };
+    print_sink pr;
+    memset(&pr, 0, sizeof pr);
+    pr.fmt = (ev_format)fmt;
+    pr.trace = trace;
     wav_sink *ws = NULL;
     hs_out_file *lf = NULL;
 
@@ -313,7 +336,7 @@ int hs_cmd_sim(int argc, char **argv)
         rc = HS_EXIT_FAIL;
         goto done;
     }
-    summarize(&res, (ev_format)fmt, &cfg);
+    summarize(&res, (ev_format)fmt, &cfg, &pr);
     rc = st == HS_RUN_OK ? HS_EXIT_OK : HS_EXIT_FAIL;
 
     if (ws) {

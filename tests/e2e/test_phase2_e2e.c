@@ -87,6 +87,7 @@ static hs_sim_config base(void)
 {
     hs_sim_config c = hs_sim_config_default();
     c.max_s = 40.0;
+    c.caller.stop_after = c.answerer.stop_after = HS_STOP_AFTER_PHASE2;   /* phase 2 alone */
     return c;
 }
 

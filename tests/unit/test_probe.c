@@ -65,6 +65,7 @@ typedef double (*shape_fn)(double f);
 static double flat(double f) { (void)f; return pow(10.0, -6.0 / 20.0); }
 static double sloped(double f) { return pow(10.0, (-3.0 - 12.0 * f / 4000.0) / 20.0); }  /* -3 .. -15 dB */
 static double edge3000(double f) { return f < 3060.0 ? 1.0 : 0.0; }
+static double telband(double f) { return f > 290.0 && f < 3420.0 ? 0.5 : 0.0; }   /* 300-3400 Hz, -6 dB */
 static double notch1650(double f) { return fabs(f - 1650.0) < 40.0 ? 0.003 : pow(10.0, -2.0 / 20.0); }
 
 #define NT 601
@@ -220,6 +221,26 @@ static int band_edge_and_notch(void)
     return 0;
 }
 
+/* The telephone band (300-3400 Hz, the line simulator's default): 3429 Bd at 1959 Hz occupies
+ * 245-3673 Hz, so the 3600 Hz tone is dead and 3429 is unusable; 3200 Bd at 1920 Hz (320-3520 Hz)
+ * or at 1829 Hz (229-3429 Hz) fits apart from the filter's edges: 3200 it is. */
+static int telephone_band_gets_3200(void)
+{
+    int s = check_line("300-3400 Hz", telband, 40.0);
+    hs_check_int("telephone band: 3200 Bd", s, 3200);
+    double *h = malloc(sizeof(double) * NT);
+    design(telband, h);
+    hs_probe_result r;
+    probe_line(h, 40.0, 0.0, 5, &r, 160);
+    hs_info0 i0 = hs_info0_default();
+    hs_probe_choice c;
+    hs_probe_decide(&r, &i0, &i0, &c);
+    hs_check_int("3429 unusable (3600 Hz tone inside f_c + S/2 is dead)", c.rate[HS_V34_S3429].max_n, 0);
+    hs_check_above("3200 projected N", c.rate[HS_V34_S3200].max_n, 10, "");
+    free(h);
+    return 0;
+}
+
 static int clean_wide_line_gets_3429(void)
 {
     int s = check_line("no filter", NULL, 50.0);
@@ -302,6 +323,7 @@ HS_TEST_MAIN(
     HS_CASE(flat_line),
     HS_CASE(sloped_line),
     HS_CASE(band_edge_and_notch),
+    HS_CASE(telephone_band_gets_3200),
     HS_CASE(clean_wide_line_gets_3429),
     HS_CASE(frequency_offset),
     HS_CASE(answer_rate_choice),
