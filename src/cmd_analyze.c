@@ -61,6 +61,9 @@ static double level_of(const hs_event *e)
 static int same_signal(const hs_event *a, const hs_event *b)
 {
     if (a->type != b->type || a->source == b->source) return 0;
+    const hs_field *fa = hs_event_field(a, "from"), *fb = hs_event_field(b, "from");
+    if (fa && fb && fa->kind == HS_F_STR && fb->kind == HS_F_STR && strcmp(fa->v.s, fb->v.s) != 0)
+        return 0;   /* phases 3/4: the two directions overlap in time */
     return a->start <= b->sample && b->start <= a->sample;
 }
 
@@ -276,7 +279,11 @@ int hs_cmd_analyze(int argc, char **argv)
             if (mon[c]) {
                 hs_monitor_process(mon[c], buf[c], (size_t)got);
                 hs_event e;
-                while (hs_monitor_poll(mon[c], &e)) list_add(&list, &e);
+                while (hs_monitor_poll(mon[c], &e)) {
+                    list_add(&list, &e);
+                    for (int o = 0; o < nch; o++)   /* phase 2's results for phases 3/4 */
+                        if (o != c && mon[o]) hs_monitor_hear(mon[o], &e);
+                }
             }
         }
         total += (uint64_t)got;
@@ -285,7 +292,11 @@ int hs_cmd_analyze(int argc, char **argv)
         if (!mon[c]) continue;
         hs_monitor_finish(mon[c]);
         hs_event e;
-        while (hs_monitor_poll(mon[c], &e)) list_add(&list, &e);
+        while (hs_monitor_poll(mon[c], &e)) {
+            list_add(&list, &e);
+            for (int o = 0; o < nch; o++)
+                if (o != c && mon[o]) hs_monitor_hear(mon[o], &e);
+        }
     }
     if (list.oom) goto oom;
 
