@@ -19,6 +19,7 @@ static const int frame_symbols[6] = { 96, 96, 112, 120, 128, 120 };
 
 typedef struct {
     int           on, from_caller, sr, points;
+    int           hold;               /* mono mix: the caller's S cannot come yet */
     hs_qamrx     *rx;
     hs_v34_demapper dem;
     int           rx_state, rx_points;
@@ -119,6 +120,7 @@ hs_err hs_v34mon34_start(hs_v34mon34 *m, int from_caller, int sr, int high)
     d->sr = sr;
     dir_reset(d);
     d->t0 = m->now;
+    d->hold = from_caller && !m->d[0].got_j;
     return HS_OK;
 }
 
@@ -276,7 +278,8 @@ static void on_symbol(hs_v34mon34 *m, dir_t *d, const hs_qamrx_sym *s)
         }
     }
     /* the answerer's phase-4 S -> S-bar, on quadrant labels relative to two symbols earlier */
-    if (!d->from_caller && d->got_j && !d->sbar4 && s->state == HS_QAMRX_DD) {
+    if (!d->from_caller && d->got_j && !d->sbar4 && s->state == HS_QAMRX_DD &&
+        (!m->d[1].on || m->d[1].got_j)) {
         int label, q;
         hs_v34_slice(s->d, 4, &label, &q);
         int q2 = d->q_two;
@@ -354,9 +357,18 @@ void hs_v34mon34_process(hs_v34mon34 *m, const float *in, size_t n)
         } else if (m->loud && m->pf < thr_off) {
             m->loud = 0;
         }
+        /* both directions on one channel (a mono mix): the caller sends S only after it
+         * received the answerer's J, and the answerer its phase-4 S only after the caller's
+         * J; until then the other modem's signal is not mistaken for them */
+        int mix = m->d[0].on && m->d[1].on;
+        if (mix && m->d[1].hold && m->d[0].got_j) {
+            m->d[1].hold = 0;
+            dir_reset(&m->d[1]);
+            m->d[1].t0 = m->now;
+        }
         for (int k = 0; k < 2; k++) {
             dir_t *d = &m->d[k];
-            if (!d->on) continue;
+            if (!d->on || (mix && d->hold)) continue;
             hs_qamrx_process(d->rx, &in[i], 1);
             hs_qamrx_sym s;
             while (hs_qamrx_read(d->rx, &s, 1)) on_symbol(m, d, &s);
