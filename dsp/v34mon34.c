@@ -185,7 +185,7 @@ static void on_mp(hs_v34mon34 *m, dir_t *d)
 static void emit_j(hs_v34mon34 *m, dir_t *d, unsigned v, const char *name, int points, uint64_t start)
 {
     hs_event e;
-    ev_init(m, d, &e, HS_EV_V34_J, start, 3);
+    ev_init(m, d, &e, HS_EV_V34_J, start, points ? 3 : 4);   /* J' opens the caller's phase 4 */
     uint8_t b[16];
     for (int i = 0; i < 16; i++) b[i] = (uint8_t)((v >> (15 - i)) & 1u);
     hs_event_bits(&e, b, 16);

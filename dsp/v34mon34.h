@@ -20,7 +20,9 @@
  *           carrier_offset_hz.
  *   v34.pp  start = first PP symbol, sample = aligned (phase 3 only).
  *   v34.trn start = first TRN symbol, sample = trained; snr_db, points.
- *   v34.j   start = first symbol of the first of two identical J (J: "points" asked), or of J'.
+ *   v34.j   start = first symbol of the first of two identical J (J: "points" asked; the
+ *           first two J sent are lost while the descrambler still holds TRN bits), or of J'
+ *           (phase 4).
  *   v34.mp  start = first sync bit's symbol, sample = last bit; bits, crc_ok, name MP/MP',
  *           decoded fields as the modem's own v34.mp.
  *   v34.e   20 ones after an MP with a good CRC; v34.b1 one data frame after E.

@@ -159,6 +159,28 @@ static void conclude(FILE *out, const ev_list *l, const char *path)
         else if (!info[2]) fprintf(out, " (no INFO1c: phase 2 did not finish)");
         else if (!info[3]) fprintf(out, " (no INFO1a: phase 2 did not finish)");
     }
+    /* V.34 phases 3/4: per direction the sequences found, MP frames with a good CRC */
+    for (int d = 0; d < 2; d++) {
+        const char *who = d ? "answerer" : "caller";
+        int seen[HS_EV_V34_B1 - HS_EV_V34_S + 1] = { 0 }, mp_ok = 0;
+        for (size_t i = 0; i < l->n; i++) {
+            const hs_event *e = &l->ev[i];
+            if (e->type < HS_EV_V34_S || e->type > HS_EV_V34_B1) continue;
+            const char *from = str_field(e, "from");
+            if (!from || strcmp(from, who) != 0) continue;
+            seen[e->type - HS_EV_V34_S]++;
+            const hs_field *f = hs_event_field(e, "crc_ok");
+            if (e->type == HS_EV_V34_MP && f && f->v.i) mp_ok++;
+        }
+        static const char *const p34_names[] = { "S", "PP", "TRN", "J", "MP", "E", "B1" };
+        int any = 0;
+        for (int k = 0; k <= HS_EV_V34_B1 - HS_EV_V34_S; k++) {
+            if (!seen[k]) continue;
+            if (!any++) fprintf(out, "; V.34 phases 3/4 from the %s:", who);
+            fprintf(out, " %s", p34_names[k]);
+            if (k == HS_EV_V34_MP - HS_EV_V34_S) fprintf(out, " (%d/%d CRC ok)", mp_ok, seen[k]);
+        }
+    }
     if (!tone && !v8 && !p2)
         fprintf(out, "%d calling tone burst%s (%s), no answer tone, no V.8 messages", ct,
                 ct == 1 ? "" : "s", call ? call : "?");

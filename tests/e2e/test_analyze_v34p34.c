@@ -132,7 +132,7 @@ static void check_stereo(void)
     for (int k = 0; k < 2; k++) {
         const char *w = who[k], *peer = who[1 - k];
         check_phase3(w);
-        if (k == 0) check_at("v34.j", w, 3, 1, tx_at(w, "J'", 0), 0.0, TOL_SYM);   /* J' */
+        if (k == 0) check_at("v34.j", w, 4, 0, tx_at(w, "J'", 0), 0.0, TOL_SYM);   /* J' */
         else check_at("v34.s", w, 4, 0, tx_at(w, "S", 1), 0.0, TOL_ONSET);
         check_at("v34.trn", w, 4, 0, tx_at(w, "TRN", 1), 0.0, TOL_SYM);
         check_at("v34.e", w, 4, 0, tx_at(w, "E", 0), 0.0, TOL_SYM);
