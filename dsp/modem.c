@@ -30,6 +30,7 @@ struct hs_modem {
     float           hist[HIST];   /* last received samples (V.8's final silence) */
     modem_phase     phase;
     int             p4_announced;
+    uint64_t        j_since;       /* caller: when its phase-3 J began (stop after phase 3) */
     hs_modem_status status;
     const char     *result;
     uint64_t        now;
@@ -109,6 +110,7 @@ void hs_modem_reset(hs_modem *m)
     m->now = 0;
     m->phase = PH_V8;
     m->p4_announced = 0;
+    m->j_since = 0;
     m->status = HS_MODEM_RUNNING;
     m->result = NULL;
     memset(m->hist, 0, sizeof m->hist);
@@ -203,6 +205,19 @@ static int start_p34(hs_modem *m)
     return 1;
 }
 
+/* Stop point after phase 3: the answerer once it has the caller's J (it would start phase 4);
+ * the caller once its J has gone out long enough for the answerer to have two of them
+ * (one round trip + 100 ms), since the answerer will not send its phase-4 S. */
+static int phase3_over(hs_modem *m)
+{
+    if (hs_v34p34_get_status(m->p34) != HS_V34P34_RUNNING) return 0;
+    if (hs_v34p34_get_phase(m->p34) >= 4) return 1;
+    if (m->c.role != HS_ROLE_CALLER || strcmp(hs_v34p34_get_state_name(m->p34), "J") != 0) return 0;
+    if (!m->j_since) m->j_since = m->now;
+    double rtd = hs_v34p2_get_rtd_ms(m->p2);
+    return m->now - m->j_since >= (uint64_t)HS_MS((rtd > 0.0 ? rtd : 0.0) + 100.0);
+}
+
 static float process_sample(hs_modem *m, float x)
 {
     float y = 0.0f;
@@ -233,8 +248,7 @@ static float process_sample(hs_modem *m, float x)
             hs_event_str(&e, "name", "V.34 phase 4");
             hs_evq_push(m->ev, &e);
         }
-        if (m->c.stop_after == HS_STOP_AFTER_PHASE3 && hs_v34p34_get_phase(m->p34) >= 4 &&
-            hs_v34p34_get_status(m->p34) == HS_V34P34_RUNNING) {
+        if (m->c.stop_after == HS_STOP_AFTER_PHASE3 && phase3_over(m)) {
             finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 3");
         } else if (hs_v34p34_get_status(m->p34) == HS_V34P34_CONNECTED) {
             finish(m, 1, hs_v8_get_mode_name(m->v8), "V.34 phase 4");

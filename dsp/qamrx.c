@@ -57,6 +57,7 @@ struct hs_qamrx {
     int64_t  ntrain;               /* symbols equalised since training began */
     int64_t  trn_start;            /* index of TRN(0): PP_LEN in phase 3, set by start_trn later */
     int      phase4;               /* a later TRN (hs_qamrx_start_trn): no PP, no least squares */
+    int      hold;                 /* hs_qamrx_set_hold: decision-directed updates frozen */
     double   trn_snr_db;           /* SNR over the last 64 T of the latest reference training */
     hs_v34_mapper trn;             /* regenerates the far TRN */
     double   phi, nu;              /* carrier phase loop */
@@ -204,6 +205,7 @@ void hs_qamrx_reset(hs_qamrx *rx)
     rx->ntrain = 0;
     rx->trn_start = HS_V34_PP_LEN;
     rx->phase4 = 0;
+    rx->hold = 0;
     rx->trn_snr_db = 0.0;
     hs_v34_mapper_init(&rx->trn, rx->cfg.far_poly);
     rx->phi = rx->nu = 0.0;
@@ -294,7 +296,7 @@ static void equalize(hs_qamrx *rx)
      * decisions on noise would walk the taps away; the loops keep their frequencies */
     /* the AGC made the trained signal ~1 per sample, so sum |x|^2 ~ n: far below is silence */
     if (rx->state == HS_QAMRX_DD &&
-        (pn < 0.03f * (float)n || rx->pin < hs_dbm0_to_power(rx->cfg.detect_level_dbm0))) {
+        (rx->hold || pn < 0.03f * (float)n || rx->pin < hs_dbm0_to_power(rx->cfg.detect_level_dbm0))) {
         rx->phi += rx->nu;
         if (rx->phi > HS_PI) rx->phi -= 2.0 * HS_PI;
         if (rx->phi < -HS_PI) rx->phi += 2.0 * HS_PI;
@@ -573,6 +575,8 @@ size_t hs_qamrx_get_taps(const hs_qamrx *rx, float complex *taps, size_t max)
 }
 uint64_t hs_qamrx_get_sbar_sample(const hs_qamrx *rx) { return rx->sbar_sample; }
 double   hs_qamrx_get_trn_snr_db(const hs_qamrx *rx) { return rx->trn_snr_db; }
+
+void hs_qamrx_set_hold(hs_qamrx *rx, int hold) { rx->hold = hold ? 1 : 0; }
 
 void hs_qamrx_start_trn(hs_qamrx *rx, int points, int64_t delay_symbols)
 {

@@ -94,5 +94,9 @@ double   hs_qamrx_get_trn_snr_db(const hs_qamrx *rx);
  * (0: the next symbol is TRN(0)); it then trains on it with the regenerated reference for trn_train_symbols and
  * afterwards decides on that constellation. Ignored unless the state is DD. */
 void     hs_qamrx_start_trn(hs_qamrx *rx, int points, int64_t delay_symbols);
+/* Hold (1): in decision-directed mode the equalizer and the loops stop adapting (the carrier
+ * phase keeps turning at the tracked frequency), as in silence, whatever comes in; for a
+ * caller that cuts its input off while the far signal is still there. 0 after reset. */
+void     hs_qamrx_set_hold(hs_qamrx *rx, int hold);
 
 #endif

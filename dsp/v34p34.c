@@ -203,6 +203,7 @@ static void go(hs_v34p34 *p, pstate next, const char *why)
             /* the answerer's J goes on until our S -> S-bar has reached it, one pattern has
              * been finished and that has come back: adapt from PP + RTD + 16 T on */
             p->rx_mute = 1;
+            hs_qamrx_set_hold(p->rx, 1);   /* the far J is cut off mid-signal: learn nothing from that */
             double S = hs_qam_symbol_rate(p->c.tx_sr);
             double wait_t = rtd / 1000.0 * S + HS_V34_S_LEN + HS_V34_SBAR_LEN + 64;
             p->ec_adapt_at = p->now + (uint64_t)(wait_t * HS_RATE / S);
@@ -232,6 +233,7 @@ static void go(hs_v34p34 *p, pstate next, const char *why)
             p->rx_on = 1;
         }
         p->rx_mute = 0;
+        hs_qamrx_set_hold(p->rx, 0);
         /* [11.3.2.2.1] / [11.4.2.1.1]: 600 ms + RTD for the far S -> S-bar */
         p->deadline = p->now + ms(600.0 + rtd);
         break;
