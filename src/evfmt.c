@@ -169,7 +169,9 @@ static void summary(sb *b, const hs_event *e, hs_evsrc src, int pad)
             sb_value_text(b, f);
         }
     }
-    if (e->payload_kind != HS_PAYLOAD_NONE && e->npayload) {
+    /* the timeline shows message payloads; the equalizer's constellation points (v34.eq) are
+     * for the GUI and the JSON stream, not for reading */
+    if (e->payload_kind != HS_PAYLOAD_NONE && e->npayload && e->type != HS_EV_V34_EQ) {
         sb_puts(b, "  ");
         sb_payload_text(b, e);
     }

@@ -94,6 +94,12 @@ void hs_gui_report_free(hs_gui_report *r)
     free(r->pixels);
     r->items = NULL;
     r->pixels = NULL;
+    for (int k = 0; k < 2; k++) {
+        free(r->mse_t_s[k]);
+        free(r->mse_db[k]);
+        r->mse_t_s[k] = r->mse_db[k] = NULL;
+        r->nmse[k] = 0;
+    }
 }
 
 void hs_gui_close(hs_gui *g)
@@ -467,6 +473,18 @@ static int finish(hs_gui *g)
     if (r->items) {
         memcpy(r->items, dl, (size_t)n * sizeof *dl);
         r->nitems = n;
+    }
+    for (int k = 0; k < 2; k++) {
+        hs_eq_view q;
+        hs_scene_eq(g->scene, k, &q);
+        r->snr_db[k] = q.snr_db;
+        r->mse_t_s[k] = malloc((size_t)(q.nmse ? q.nmse : 1) * sizeof(double));
+        r->mse_db[k] = malloc((size_t)(q.nmse ? q.nmse : 1) * sizeof(double));
+        if (r->mse_t_s[k] && r->mse_db[k] && q.nmse) {
+            memcpy(r->mse_t_s[k], q.t_s, (size_t)q.nmse * sizeof(double));
+            memcpy(r->mse_db[k], q.mse_db, (size_t)q.nmse * sizeof(double));
+            r->nmse[k] = q.nmse;
+        }
     }
     r->rows = g->nrows;
     r->dropped_rows = hs_gui_ring_dropped(g->rows) + hs_spectrum_dropped_rows(g->spec);

@@ -35,6 +35,10 @@ typedef struct {                 /* filled at exit when hs_gui_options.report is
     int      w, h;
     char     error[256];         /* SDL_GetError() at exit ("" if none) */
     char     video_driver[32], renderer[32];
+    /* the equalizer data the constellation view plots, per receiver [HS_SRC_*] */
+    int      nmse[2];
+    double  *mse_t_s[2], *mse_db[2];   /* malloc'ed copies [nmse] */
+    double   snr_db[2];                 /* latest (NAN if none) */
 } hs_gui_report;
 void hs_gui_report_free(hs_gui_report *r);
 

@@ -21,6 +21,9 @@
 #define MAX_DL      1024
 #define TEXT_CACHE  384
 #define NFONTS      3
+#define EQ_HIST     2048   /* MSE samples kept per receiver (every 50 ms: 100 s) */
+#define EQ_SNAPS    6      /* point sets drawn, older ones fainter */
+#define EQ_MAXPTS   (HS_EV_MAX_PAYLOAD / 2)
 
 enum { F_SMALL = 0, F_NORMAL, F_TITLE };
 
@@ -43,6 +46,19 @@ typedef struct {
     int          w, h;
     uint64_t     used;
 } text_entry;
+
+typedef struct {
+    int     have;                        /* a v34.eq arrived */
+    double  t_s[EQ_HIST], mse_db[EQ_HIST];
+    int     nmse;
+    double  snr_db;
+    int8_t  pts[EQ_SNAPS][2 * EQ_MAXPTS];  /* ring of the latest point sets */
+    int     npts[EQ_SNAPS];
+    int     snap_pos, nsnaps;
+    int     ideal_points;
+    int     connect_bps, connect_tx_bps, connect_rx_bps;
+    double  connect_baud, connect_carrier_hz, connect_snr_db;
+} eq_state;
 
 struct hs_scene {
     hs_scene_config cfg;
@@ -73,6 +89,8 @@ struct hs_scene {
     hs_dl_item     *dl;
     int             ndl;
     int            *det_x, *det_row;       /* poster: where each item's detail goes */
+    uint8_t        *det_short;             /* poster: 1 = the bare name only */
+    eq_state       *eq;                    /* [2]: the receiver of each endpoint */
 };
 
 /* ------------------------------------------------------------------ assets */
@@ -314,11 +332,86 @@ static void add_mark(hs_scene *s, const hs_event *e, const char *name, const cha
     if (detail) snprintf(m->detail, sizeof m->detail, "%s", detail);
 }
 
+static double field_num(const hs_event *e, const char *key, double dflt)
+{
+    const hs_field *f = hs_event_field(e, key);
+    if (!f) return dflt;
+    return f->kind == HS_F_NUM ? f->v.x : (double)f->v.i;
+}
+
+/* v34.eq (equalizer report), v34.trn (training constellation), connect: per receiver. */
+static void eq_event(hs_scene *s, const hs_event *e)
+{
+    if (e->source > 1) return;
+    eq_state *q = &s->eq[e->source];
+    if (e->type == HS_EV_V34_TRN) {
+        int p = (int)field_num(e, "points", 4);
+        if (p == 4 || p == 16) q->ideal_points = p;
+        return;
+    }
+    if (e->type == HS_EV_CONNECT) {
+        q->connect_bps = (int)field_num(e, "rate_bps", 0);
+        q->connect_tx_bps = (int)field_num(e, "tx_rate_bps", 0);
+        q->connect_rx_bps = (int)field_num(e, "rx_rate_bps", 0);
+        q->connect_baud = field_num(e, "symbol_rate", NAN);
+        q->connect_carrier_hz = field_num(e, "carrier_hz", NAN);
+        q->connect_snr_db = field_num(e, "snr_db", NAN);
+        return;
+    }
+    q->have = 1;
+    double mse_db = field_num(e, "mse_db", NAN);
+    if (!isnan(mse_db) && mse_db > -99.0) {
+        if (q->nmse == EQ_HIST) {   /* full: keep every other sample */
+            for (int i = 0; i < EQ_HIST / 2; i++) {
+                q->t_s[i] = q->t_s[2 * i];
+                q->mse_db[i] = q->mse_db[2 * i];
+            }
+            q->nmse = EQ_HIST / 2;
+        }
+        q->t_s[q->nmse] = (double)e->sample / HS_RATE;
+        q->mse_db[q->nmse++] = mse_db;
+    }
+    double snr = field_num(e, "snr_db", NAN);
+    if (!isnan(snr)) q->snr_db = snr;
+    if (e->payload_kind == HS_PAYLOAD_OCTETS && e->npayload >= 2) {
+        int n = e->npayload / 2;
+        if (n > EQ_MAXPTS) n = EQ_MAXPTS;
+        memcpy(q->pts[q->snap_pos], e->payload, (size_t)(2 * n));
+        q->npts[q->snap_pos] = n;
+        q->snap_pos = (q->snap_pos + 1) % EQ_SNAPS;
+        if (q->nsnaps < EQ_SNAPS) q->nsnaps++;
+    }
+}
+
+int hs_scene_eq(const hs_scene *s, int src, hs_eq_view *out)
+{
+    memset(out, 0, sizeof *out);
+    out->snr_db = NAN;
+    if (src < 0 || src > 1) return 0;
+    const eq_state *q = &s->eq[src];
+    out->connect_bps = q->connect_bps;
+    out->ideal_points = q->ideal_points;
+    if (!q->have) return 0;
+    out->nmse = q->nmse;
+    out->t_s = q->t_s;
+    out->mse_db = q->mse_db;
+    out->snr_db = q->snr_db;
+    if (q->nsnaps) {
+        int last = (q->snap_pos + EQ_SNAPS - 1) % EQ_SNAPS;
+        out->npoints = q->npts[last];
+        out->iq = q->pts[last];
+    }
+    return 1;
+}
+
 void hs_scene_add_event(hs_scene *s, const hs_event *e)
 {
     char detail[256];
     int sender;
     const char *sig;
+    if (e->type == HS_EV_V34_EQ || e->type == HS_EV_V34_TRN || e->type == HS_EV_CONNECT)
+        eq_event(s, e);
+    if (e->type == HS_EV_V34_EQ) return;
     if (e->type == HS_EV_TX) {
         int src = e->source <= 1 ? e->source : HS_SRC_CALLER;
         const char *name = field_str(e, "signal");
@@ -343,7 +436,13 @@ void hs_scene_add_event(hs_scene *s, const hs_event *e)
         add_mark(s, e, n ? n : "phase", NULL);
     } else if (e->type == HS_EV_CONNECT || e->type == HS_EV_RESULT) {
         hs_event_describe(e, detail, sizeof detail);
-        add_mark(s, e, e->type == HS_EV_CONNECT ? "CONNECT" : "result", detail);
+        char name[40] = "result";
+        if (e->type == HS_EV_CONNECT) {
+            int bps = (int)field_num(e, "rate_bps", 0);
+            if (bps > 0) snprintf(name, sizeof name, "CONNECT %d bit/s", bps);
+            else snprintf(name, sizeof name, "CONNECT");
+        }
+        add_mark(s, e, name, detail);
     }
 }
 
@@ -407,9 +506,15 @@ int hs_scene_create(const hs_scene_config *c, SDL_Renderer *r, hs_scene **out, c
     s->dl = calloc(MAX_DL, sizeof *s->dl);
     s->det_x = calloc(MAX_ITEMS + 1, sizeof *s->det_x);
     s->det_row = calloc(MAX_ITEMS + 1, sizeof *s->det_row);
+    s->det_short = calloc(MAX_ITEMS + 1, sizeof *s->det_short);
+    s->eq = calloc(2, sizeof *s->eq);
     if (!s->pix || !s->items || !s->marks || !s->phases || !s->cache || !s->dl || !s->det_x ||
-        !s->det_row)
+        !s->det_row || !s->det_short || !s->eq)
         goto nomem;
+    for (int k = 0; k < 2; k++) {
+        s->eq[k].ideal_points = 4;
+        s->eq[k].snr_db = NAN;
+    }
     s->open_item[0] = s->open_item[1] = -1;
     s->first_col = 0;
     s->last_col = -1;
@@ -470,6 +575,8 @@ void hs_scene_destroy(hs_scene *s)
     free(s->dl);
     free(s->det_x);
     free(s->det_row);
+    free(s->det_short);
+    free(s->eq);
     free(s);
 }
 
@@ -728,7 +835,7 @@ static void phase_line(hs_scene *s, const hs_tl_item *it, int outcome, char *buf
     /* after the last signal: the outcome (a result or CONNECT mark later than it) */
     for (size_t i = s->nmarks; outcome && i-- > 0;) {
         const hs_tl_mark *m = &s->marks[i];
-        if (m->sample > s->now || (strcmp(m->name, "result") != 0 && strcmp(m->name, "CONNECT") != 0))
+        if (m->sample > s->now || (strcmp(m->name, "result") != 0 && strncmp(m->name, "CONNECT", 7) != 0))
             continue;
         if (!it || m->sample > it->start) {
             snprintf(buf, n, "%s: %s", strcmp(m->name, "result") == 0 ? "Result" : "CONNECT", m->detail);
@@ -740,6 +847,219 @@ static void phase_line(hs_scene *s, const hs_tl_item *it, int outcome, char *buf
     if (p) snprintf(buf, n, "%s  [%s]", p->text, p->clause);
     else if (it) snprintf(buf, n, "%s (%s)", it->name, it->source == HS_SRC_CALLER ? "caller" : "answerer");
     else snprintf(buf, n, "%s", "Waiting for the first signal.");
+}
+
+/* ------------------------------------------------------------------ constellation view */
+
+static void ring(hs_scene *s, int cx, int cy, int rad, uint32_t c)
+{
+    SDL_Point p[48];
+    for (int i = 0; i < 48; i++) {
+        double a = 6.283185307179586 * i / 48.0;
+        p[i].x = cx + (int)lround(rad * cos(a));
+        p[i].y = cy + (int)lround(rad * sin(a));
+    }
+    color(s->r, c);
+    SDL_RenderDrawPoints(s->r, p, 48);
+}
+
+/* The receivers' constellations (latest points bright, older ones fainter, the ideal
+ * training points as rings), the equalizer MSE over time and the SNR/CONNECT texts. */
+static void draw_eq_panel(hs_scene *s, int px, int py, int pw, int ph, hs_scene_layout *L)
+{
+    float sc = s->font_scale;
+    int pad = (int)(8 * sc), th = text_h(s, F_NORMAL), sh = text_h(s, F_SMALL);
+    char buf[160];
+    int y = py + pad;
+    text(s, "Equalizers: constellation and MSE", px + pad, y, F_NORMAL, C_TEXT, 0, HS_DL_TEXT, 0, 0);
+    y += th + pad / 2;
+    int any = s->eq[0].have || s->eq[1].have;
+    int box = (pw - 3 * pad) / 2;
+    if (box > (ph - 3 * th) / 2) box = (ph - 3 * th) / 2;
+    if (box < 20) return;
+    double range = 1.6;   /* unit-power symbols: 4-point at +-0.71, 16-point up to +-0.95 */
+    L->const_size = box;
+    L->const_range = range;
+    for (int k = 0; k < 2; k++) {
+        int rcv = k == 0 ? HS_SRC_CALLER : HS_SRC_ANSWERER;
+        const eq_state *q = &s->eq[rcv];
+        int bx = px + pad + k * (box + pad);
+        text(s, rcv == HS_SRC_CALLER ? "caller's receiver" : "answerer's receiver", bx, y, F_SMALL,
+             src_color(rcv), 0, HS_DL_TEXT, (uint8_t)rcv, 0);
+        int by = y + sh + (int)(2 * sc);
+        L->const_x[rcv] = bx;
+        L->const_y[rcv] = by;
+        fill(s, bx, by, box, box, 0xff0d0d12u);
+        rect(s, bx, by, box, box, C_FRAME);
+        int cx = bx + box / 2, cy = by + box / 2;
+        line(s, cx, by + 1, cx, by + box - 2, C_GRID);
+        line(s, bx + 1, cy, bx + box - 2, cy, C_GRID);
+        double ppu = box / (2.0 * range);
+        /* ideal points: 4-point set (+-1, +-1)/sqrt 2, 16-point (+-1, +-3)/sqrt 10 */
+        int np = q->ideal_points == 16 ? 16 : 4;
+        for (int i = 0; i < np; i++) {
+            double ix, iy;
+            if (np == 4) {
+                ix = (i & 1 ? 1 : -1) / sqrt(2.0);
+                iy = (i & 2 ? 1 : -1) / sqrt(2.0);
+            } else {
+                ix = (2 * (i & 3) - 3) / sqrt(10.0);
+                iy = (2 * (i >> 2) - 3) / sqrt(10.0);
+            }
+            ring(s, cx + (int)lround(ix * ppu), cy - (int)lround(iy * ppu), (int)(6 * sc), 0xc0ffffffu);
+        }
+        /* points: oldest first, fading in */
+        SDL_Rect clip = { bx + 1, by + 1, box - 2, box - 2 };
+        SDL_RenderSetClipRect(s->r, &clip);
+        int dot = sc > 1.2f ? 3 : 2;
+        for (int a = q->nsnaps; a-- > 0;) {
+            int slot = (q->snap_pos - 1 - a + 2 * EQ_SNAPS) % EQ_SNAPS;
+            uint32_t alpha = (uint32_t)(255 - a * (215 / (EQ_SNAPS - 1)));
+            uint32_t c = (src_color(rcv) & 0x00ffffffu) | (alpha << 24);
+            for (int i = 0; i < q->npts[slot]; i++) {
+                double xi = q->pts[slot][2 * i] / 32.0, yq = q->pts[slot][2 * i + 1] / 32.0;
+                int x = cx + (int)lround(xi * ppu), yy = cy - (int)lround(yq * ppu);
+                fill(s, x - dot / 2, yy - dot / 2, dot + 1, dot + 1, c);
+            }
+        }
+        SDL_RenderSetClipRect(s->r, NULL);
+        if (!q->have && any) text(s, "no data yet", cx, cy - sh / 2, F_SMALL, C_DIM, 1, HS_DL_TEXT, 0, 0);
+        if (!isnan(q->snr_db))
+            snprintf(buf, sizeof buf, "SNR %.1f dB, %d-point", q->snr_db, np);
+        else
+            snprintf(buf, sizeof buf, "%d-point training", np);
+        text(s, buf, bx, by + box + (int)(2 * sc), F_SMALL, C_TEXT, 0, HS_DL_TEXT, (uint8_t)rcv, 0);
+    }
+    if (!any) {
+        const char *msg = "appears once phase 3 starts";
+        int tw = text_w(s, msg, F_NORMAL);
+        int my = y + sh + (int)(2 * sc) + box / 2 - th / 2;
+        fill(s, px + pw / 2 - tw / 2 - pad, my - pad / 2, tw + 2 * pad, th + pad, C_PANEL);
+        text(s, msg, px + pw / 2, my, F_NORMAL, C_DIM, 1, HS_DL_TEXT, 0, 0);
+    }
+    y += sh + (int)(2 * sc) + box + (int)(2 * sc) + sh + pad;
+    /* MSE over time */
+    int conn_h = sh + pad;
+    int mh = py + ph - y - (sh + (int)(6 * sc)) - conn_h - pad;
+    if (mh > (int)(200 * sc)) mh = (int)(200 * sc);
+    int ax = (int)(34 * sc);
+    int mx = px + pad + ax, mw = pw - 2 * pad - ax;
+    text(s, "equalizer MSE (dB) over time", px + pad, y, F_SMALL, C_DIM, 0, HS_DL_TEXT, 0, 0);
+    y += sh + (int)(2 * sc);
+    if (mh < 30) return;
+    L->mse_x = mx;
+    L->mse_y = y;
+    L->mse_w = mw;
+    L->mse_h = mh;
+    fill(s, mx, y, mw, mh, 0xff0d0d12u);
+    double t0 = 1e30, t1 = -1e30, lo = 0.0, hi = 0.0;
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < s->eq[k].nmse; i++) {
+            double t = s->eq[k].t_s[i], m = s->eq[k].mse_db[i];
+            if (t < t0) t0 = t;
+            if (t > t1) t1 = t;
+            if (m < lo) lo = m;
+            if (m > hi) hi = m;
+        }
+    if (t0 > t1) {
+        t0 = 0.0;
+        t1 = 1.0;
+    }
+    if (t1 - t0 < 0.2) t1 = t0 + 0.2;
+    lo = floor(lo / 5.0) * 5.0;
+    if (lo > -20.0) lo = -20.0;
+    hi = ceil(hi / 5.0) * 5.0;
+    double dstep = hi - lo > 30.0 ? 10.0 : 5.0;
+    for (double d = hi; d >= lo - 1e-9; d -= dstep) {
+        int yy = y + (int)lround((hi - d) / (hi - lo) * (mh - 1));
+        line(s, mx, yy, mx + mw - 1, yy, C_GRID);
+        snprintf(buf, sizeof buf, "%.0f", d);
+        text(s, buf, mx - (int)(4 * sc), yy - sh / 2, F_SMALL, C_DIM, 2, HS_DL_AXIS_F, 0, d);
+    }
+    double step = nice_step(t1 - t0, 55 * sc, mw);
+    for (double t = ceil(t0 / step - 1e-9) * step; t <= t1 + 1e-9; t += step) {
+        int x = mx + (int)lround((t - t0) / (t1 - t0) * (mw - 1));
+        line(s, x, y + mh, x, y + mh + (int)(4 * sc), C_FRAME);
+        fmt_seconds(buf, sizeof buf, t);
+        text(s, buf, x, y + mh + (int)(4 * sc), F_SMALL, C_DIM, 1, HS_DL_AXIS_T, 0, t);
+    }
+    rect(s, mx - 1, y - 1, mw + 2, mh + 2, C_FRAME);
+    SDL_Rect clip = { mx, y, mw, mh };
+    SDL_RenderSetClipRect(s->r, &clip);
+    for (int k = 0; k < 2; k++) {
+        const eq_state *q = &s->eq[k];
+        for (int i = 0; i < q->nmse; i++) {
+            int x = mx + (int)lround((q->t_s[i] - t0) / (t1 - t0) * (mw - 1));
+            int yy = y + (int)lround((hi - q->mse_db[i]) / (hi - lo) * (mh - 1));
+            if (i > 0 && q->t_s[i] - q->t_s[i - 1] < 0.15) {   /* a gap (receiver muted): no line */
+                int xp = mx + (int)lround((q->t_s[i - 1] - t0) / (t1 - t0) * (mw - 1));
+                int yp = y + (int)lround((hi - q->mse_db[i - 1]) / (hi - lo) * (mh - 1));
+                line(s, xp, yp, x, yy, src_color(k));
+                line(s, xp, yp + 1, x, yy + 1, src_color(k));
+            }
+            fill(s, x - 1, yy - 1, 3, 3, src_color(k));
+        }
+    }
+    SDL_RenderSetClipRect(s->r, NULL);
+    y += mh + (int)(6 * sc) + sh + pad / 2;
+    /* CONNECT */
+    int c0 = s->eq[HS_SRC_CALLER].connect_bps, c1 = s->eq[HS_SRC_ANSWERER].connect_bps;
+    if (c0 || c1) {
+        if (c0 && c1 && c0 != c1) snprintf(buf, sizeof buf, "CONNECT %d / %d bit/s", c0, c1);
+        else snprintf(buf, sizeof buf, "CONNECT %d bit/s", c0 ? c0 : c1);
+        text(s, buf, px + pad, y, F_NORMAL, 0xffffd54fu, 0, HS_DL_TEXT, 0, 0);
+        y += th + pad / 2;
+        /* what each endpoint reported with its connect */
+        for (int k = 0; k < 2 && y + 2 * sh < py + ph; k++) {
+            const eq_state *q = &s->eq[k];
+            if (!q->connect_bps) continue;
+            snprintf(buf, sizeof buf, "%s sends %d, receives %d bit/s", k == HS_SRC_CALLER ? "caller" : "answerer",
+                     q->connect_tx_bps, q->connect_rx_bps);
+            text(s, buf, px + pad, y, F_SMALL, src_color(k), 0, HS_DL_TEXT, (uint8_t)k, 0);
+            y += sh;
+            if (!isnan(q->connect_baud) && !isnan(q->connect_carrier_hz) && !isnan(q->connect_snr_db)) {
+                snprintf(buf, sizeof buf, "  %.0f baud, carrier %.0f Hz, trained SNR %.1f dB", q->connect_baud,
+                         q->connect_carrier_hz, q->connect_snr_db);
+                text(s, buf, px + pad, y, F_SMALL, C_DIM, 0, HS_DL_TEXT, (uint8_t)k, 0);
+                y += sh;
+            }
+            y += (int)(3 * sc);
+        }
+    } else if (any) {
+        text(s, "training...", px + pad, y, F_SMALL, C_DIM, 0, HS_DL_TEXT, 0, 0);
+    }
+}
+
+/* Pixels free for item i's lane label: from its start to the next signal of the same
+ * sender (or the plot's right edge). */
+static int lane_room(const hs_scene *s, size_t i, const hs_scene_layout *L)
+{
+    double pps = L->plot_w / (L->t_right_s - L->t_left_s);
+    const hs_tl_item *it = &s->items[i];
+    double t0 = (double)it->start / HS_RATE;
+    if (t0 < L->t_left_s) t0 = L->t_left_s;
+    double lim = L->plot_x + L->plot_w;
+    for (size_t j = i + 1; j < s->nitems; j++)
+        if (s->items[j].source == it->source) {
+            double xn = L->plot_x + ((double)s->items[j].start / HS_RATE - L->t_left_s) * pps;
+            if (xn < lim) lim = xn;
+            break;
+        }
+    return (int)(lim - (L->plot_x + (t0 - L->t_left_s) * pps)) - (int)(3 * s->font_scale);
+}
+
+/* Poster callout text of an item: "name: detail", or the bare name (bare or no detail). */
+static void det_text(hs_scene *s, const hs_tl_item *it, int bare, char *buf, size_t n, int maxw)
+{
+    if (it->detail[0] && !bare) snprintf(buf, n, "%s: %s", it->name, it->detail);
+    else snprintf(buf, n, "%s", it->name);
+    fit(s, buf, F_SMALL, maxw);
+}
+
+/* A lane label fits (in the small font at least). */
+static int lane_fits(hs_scene *s, size_t i, const hs_scene_layout *L)
+{
+    return text_w(s, s->items[i].name, F_SMALL) <= lane_room(s, i, L);
 }
 
 void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_layout *out)
@@ -754,7 +1074,10 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     int pad = (int)(8 * sc);
     int th = text_h(s, F_NORMAL), sh = text_h(s, F_SMALL), tth = text_h(s, F_TITLE);
     int left = (int)(70 * sc);
-    int panel_w = v->panel != HS_PANEL_NONE && w > 900 * sc ? (int)(340 * sc) : 0;
+    /* the poster shows the equalizers once phase 3 has produced data */
+    hs_panel panel = v->poster ? (s->eq[0].have || s->eq[1].have ? HS_PANEL_CONSTELLATION : HS_PANEL_NONE)
+                               : v->panel;
+    int panel_w = panel != HS_PANEL_NONE && w > 900 * sc ? (int)(340 * sc) : 0;
     int top = pad + tth + pad / 2 + th + pad;
     int lane_h = th + (int)(6 * sc);
     int bottom = (int)(4 * sc) + sh + pad           /* time axis labels */
@@ -778,27 +1101,43 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     /* poster: pack the decoded texts into rows under the lanes (greedy, left to right) */
     int ndetail_rows = 0;
     if (v->poster) {
-        enum { MAXROWS = 12 };
-        int row_end[MAXROWS];
-        for (int k = 0; k < MAXROWS; k++) row_end[k] = -1000000;
-        for (size_t i = 0; i < s->nitems; i++) {
-            const hs_tl_item *it = &s->items[i];
-            s->det_row[i] = -1;
-            if (!it->detail[0]) continue;
-            snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
-            fit(s, buf, F_SMALL, w - 2 * pad);
-            int tw = text_w(s, buf, F_SMALL);
-            double t0 = (double)it->start / HS_RATE;
-            int x = L.plot_x + (int)lround((t0 - L.t_left_s) * L.plot_w / (L.t_right_s - L.t_left_s));
-            if (x + tw > w - pad) x = w - pad - tw;
-            if (x < pad) x = pad;
-            int k = 0;
-            while (k < MAXROWS && row_end[k] > x - (int)(10 * sc)) k++;
-            if (k == MAXROWS) continue;
-            row_end[k] = x + tw;
-            s->det_x[i] = x;
-            s->det_row[i] = k;
-            if (k + 1 > ndetail_rows) ndetail_rows = k + 1;
+        /* rows of callouts; each row keeps the spans it has given out. First the bare names
+         * of signals whose band is too narrow for them (every signal gets a legible name),
+         * then the decoded contents of the others, as room allows. */
+        enum { MAXROWS = 12, MAXSPANS = 96 };
+        int nspan[MAXROWS], span_a[MAXROWS][MAXSPANS], span_b[MAXROWS][MAXSPANS];
+        int gap = (int)(10 * sc);
+        for (int k = 0; k < MAXROWS; k++) nspan[k] = 0;
+        for (size_t i = 0; i < s->nitems; i++) s->det_row[i] = -1;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < s->nitems; i++) {
+                const hs_tl_item *it = &s->items[i];
+                if (s->det_row[i] >= 0) continue;
+                int fits = lane_fits(s, i, &L);
+                int bare = pass == 0;
+                if (pass == 0 && fits) continue;
+                if (pass == 1 && !it->detail[0]) continue;
+                det_text(s, it, bare, buf, sizeof buf, w - 2 * pad);
+                int tw = text_w(s, buf, F_SMALL);
+                double t0 = (double)it->start / HS_RATE;
+                int x = L.plot_x + (int)lround((t0 - L.t_left_s) * L.plot_w / (L.t_right_s - L.t_left_s));
+                if (x + tw > w - pad) x = w - pad - tw;
+                if (x < pad) x = pad;
+                int k = 0;
+                for (; k < MAXROWS; k++) {
+                    int free_ = nspan[k] < MAXSPANS;
+                    for (int j = 0; j < nspan[k] && free_; j++)
+                        if (x < span_b[k][j] + gap && span_a[k][j] < x + tw + gap) free_ = 0;
+                    if (free_) break;
+                }
+                if (k == MAXROWS) continue;
+                span_a[k][nspan[k]] = x;
+                span_b[k][nspan[k]++] = x + tw;
+                s->det_x[i] = x;
+                s->det_row[i] = k;
+                s->det_short[i] = (uint8_t)bare;
+                if (k + 1 > ndetail_rows) ndetail_rows = k + 1;
+            }
         }
         bottom += ndetail_rows * (sh + (int)(4 * sc)) + pad + th + pad; /* details + legend */
     }
@@ -865,13 +1204,32 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     rect(s, L.plot_x - 1, L.plot_y - 1, L.plot_w + 2, L.plot_h + 2, C_FRAME);
 
     /* phase marks (phase starts, CONNECT, result) */
-    for (size_t i = 0; i < s->nmarks; i++) {
-        double t = (double)s->marks[i].sample / HS_RATE;
-        if (t < L.t_left_s || t > L.t_right_s) continue;
-        int x = TX(t);
-        line(s, x, L.plot_y, x, ty - 1, 0xa0ffffffu);
-        text(s, s->marks[i].name, x + (int)(3 * sc), L.plot_y + (int)(2 * sc), F_SMALL, C_MARK, 0,
-             HS_DL_MARK, s->marks[i].source, t);
+    {
+        /* one row per mark label unless it would run into an earlier one; a label that
+         * would leave the plot goes to the left of its line */
+        enum { MROWS = 4 };
+        int mrow_end[MROWS];
+        for (int k = 0; k < MROWS; k++) mrow_end[k] = -1000000;
+        for (size_t i = 0; i < s->nmarks; i++) {
+            double t = (double)s->marks[i].sample / HS_RATE;
+            if (t < L.t_left_s || t > L.t_right_s) continue;
+            int x = TX(t);
+            line(s, x, L.plot_y, x, ty - 1, 0xa0ffffffu);
+            const char *nm = s->marks[i].name;
+            int tw = text_w(s, nm, F_SMALL);
+            int lx = x + (int)(3 * sc), align = 0;
+            if (lx + tw > L.plot_x + L.plot_w - 2) {
+                lx = x - (int)(3 * sc) - tw;
+                align = 0;
+            }
+            int k = 0;
+            while (k < MROWS - 1 && mrow_end[k] > lx - (int)(4 * sc)) k++;
+            mrow_end[k] = lx + tw;
+            int my = L.plot_y + (int)(2 * sc) + k * (sh + (int)(1 * sc));
+            fill(s, lx - 1, my, tw + 2, sh, 0x90000000u);
+            text(s, nm, lx, my, F_SMALL, strncmp(nm, "CONNECT", 7) == 0 ? 0xffffd54fu : C_MARK, align,
+                 HS_DL_MARK, s->marks[i].source, t);
+        }
     }
 
     /* lanes: answerer above caller */
@@ -916,10 +1274,15 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
                 break;
             }
         int lx = x0 + (int)(3 * sc);
-        if (lim - lx > 8 * sc) {
+        /* the normal font if the name fits, else the small one; a name too long even for
+         * that is cut at the next signal (live view) or goes to a callout row (poster) */
+        int fnt = text_w(s, it->name, F_NORMAL) <= lim - lx ? F_NORMAL : F_SMALL;
+        int fits = text_w(s, it->name, fnt) <= lim - lx;
+        if ((fits || (!v->poster && lim - lx > 8 * sc)) && lim > lx) {
             SDL_Rect clip = { lx, y, lim - lx, lane_h };
             SDL_RenderSetClipRect(r, &clip);
-            text(s, it->name, lx, y + (lane_h - th) / 2, F_NORMAL, C_TEXT, 0, HS_DL_SIGNAL,
+            int fh = fnt == F_NORMAL ? th : sh;
+            text(s, it->name, lx, y + (lane_h - fh) / 2, fnt, C_TEXT, 0, HS_DL_SIGNAL,
                  it->source, t0);
             SDL_RenderSetClipRect(r, NULL);
         }
@@ -960,10 +1323,9 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
         int rowh = sh + (int)(4 * sc);
         for (size_t i = 0; i < s->nitems; i++) {
             const hs_tl_item *it = &s->items[i];
-            if (!it->detail[0] || s->det_row[i] < 0) continue;
+            if (s->det_row[i] < 0) continue;
             double t0 = (double)it->start / HS_RATE;
-            snprintf(buf, sizeof buf, "%s: %s", it->name, it->detail);
-            fit(s, buf, F_SMALL, w - 2 * pad);
+            det_text(s, it, s->det_short[i], buf, sizeof buf, w - 2 * pad);
             int x = s->det_x[i];
             int y = by + s->det_row[i] * rowh;
             int xs = TX(t0);
@@ -997,11 +1359,21 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
     /* side panel */
     if (panel_w) {
         int px = w - panel_w - (int)(6 * sc), py = L.plot_y, pw = panel_w, ph = h - py - pad - (v->status ? sh + pad : 0);
+        if (v->poster) ph = L.lane_y[HS_SRC_CALLER] + lane_h - py;
         fill(s, px, py, pw, ph, C_PANEL);
         int y = py + pad;
-        if (v->panel == HS_PANEL_DECODED) {
+        if (panel == HS_PANEL_CONSTELLATION) {
+            draw_eq_panel(s, px, py, pw, ph, &L);
+        } else if (panel == HS_PANEL_DECODED) {
             text(s, "Decoded (hover a band for details)", px + pad, y, F_NORMAL, C_TEXT, 0, HS_DL_TEXT, 0, 0);
             y += th + pad;
+            int c0 = s->eq[HS_SRC_CALLER].connect_bps, c1 = s->eq[HS_SRC_ANSWERER].connect_bps;
+            if (c0 || c1) {
+                if (c0 && c1 && c0 != c1) snprintf(buf, sizeof buf, "CONNECT %d / %d bit/s", c0, c1);
+                else snprintf(buf, sizeof buf, "CONNECT %d bit/s", c0 ? c0 : c1);
+                text(s, buf, px + pad, y, F_NORMAL, 0xffffd54fu, 0, HS_DL_TEXT, 0, 0);
+                y += th + pad / 2;
+            }
             /* hovered first, then the latest first */
             char lines[8][200];
             for (int pass = 0; pass < 2; pass++) {
@@ -1029,20 +1401,6 @@ void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_l
                     y += pad / 2;
                 }
             }
-        } else {
-            text(s, "Receiver constellation and equalizer MSE", px + pad, y, F_NORMAL, C_TEXT, 0,
-                 HS_DL_TEXT, 0, 0);
-            y += th + pad;
-            int box = pw - 2 * pad;
-            if (box > ph / 2) box = ph / 2;
-            rect(s, px + pad, y, box, box, C_FRAME);
-            line(s, px + pad + box / 2, y, px + pad + box / 2, y + box - 1, C_GRID);
-            line(s, px + pad, y + box / 2, px + pad + box - 1, y + box / 2, C_GRID);
-            text(s, "available once phase 3 exists", px + pad + box / 2, y + box / 2 - sh - (int)(4 * sc),
-                 F_SMALL, C_DIM, 1, HS_DL_TEXT, 0, 0);
-            y += box + pad;
-            rect(s, px + pad, y, box, (int)(80 * sc), C_FRAME);
-            text(s, "MSE (dB) over time", px + 2 * pad, y + (int)(4 * sc), F_SMALL, C_DIM, 0, HS_DL_TEXT, 0, 0);
         }
     }
     if (v->status)

@@ -66,7 +66,24 @@ typedef struct {
     double t_left_s, t_right_s;              /* times at plot_x and plot_x + plot_w */
     double f_top_hz, f_bottom_hz;            /* frequencies at plot_y and plot_y + plot_h */
     int    lane_y[2], lane_h;                /* band lanes: [HS_SRC_CALLER], [HS_SRC_ANSWERER] */
+    /* constellation view (0 size when not drawn): box of each receiver's constellation,
+     * indexed by the receiving endpoint; it spans -const_range..+const_range in I and Q
+     * (unit-power symbols), centre at const_x + const_size / 2 */
+    int    const_x[2], const_y[2], const_size;
+    double const_range;
+    int    mse_x, mse_y, mse_w, mse_h;       /* the MSE plot area */
 } hs_scene_layout;
+
+/* ---- what the scene knows about one receiver's equalizer (from "v34.eq" events) ---- */
+typedef struct {
+    int           nmse;          /* MSE history (events that carry mse_db) */
+    const double *t_s, *mse_db;  /* [nmse]: event time (s) and MSE (dB) */
+    double        snr_db;        /* latest SNR after equalisation (NAN if none) */
+    int           npoints;       /* latest decided points */
+    const int8_t *iq;            /* [2 * npoints]: I,Q pairs, unit-power symbols x32 */
+    int           ideal_points;  /* training constellation of the latest TRN: 4 or 16 */
+    int           connect_bps;   /* rate of the connect event (0: none yet) */
+} hs_eq_view;
 
 /* ---- the scene ---- */
 typedef struct {
@@ -108,6 +125,10 @@ typedef struct {
 void hs_scene_draw(hs_scene *s, int w, int h, const hs_scene_view *v, hs_scene_layout *out);
 /* The draw list of the last hs_scene_draw (valid until the next one). */
 const hs_dl_item *hs_scene_draw_list(const hs_scene *s, int *n);
+
+/* The equalizer of the receiver of endpoint src (HS_SRC_CALLER: what the caller receives).
+ * Returns 1 once a v34.eq event of that endpoint has arrived, else 0 (out zeroed). */
+int hs_scene_eq(const hs_scene *s, int src, hs_eq_view *out);
 
 /* Timeline and phase texts (for the GUI and tests). */
 const hs_tl_item *hs_scene_items(const hs_scene *s, size_t *n);

@@ -390,7 +390,7 @@ static int keys_zoom_view_shot_quit(void)
     hs_check_near("visible span after +", rep.layout.t_right_s - rep.layout.t_left_s, 5.0, 1e-9, "s");
     int placeholder = 0;
     for (int i = 0; i < rep.nitems; i++)
-        if (strstr(rep.items[i].text, "available once phase 3 exists")) placeholder = 1;
+        if (strstr(rep.items[i].text, "appears once phase 3 starts")) placeholder = 1;
     hs_check_true("constellation panel placeholder shown", placeholder);
     hs_check_int("screenshots", rep.screenshots, 1);
     uint32_t *pix;
@@ -402,6 +402,130 @@ static int keys_zoom_view_shot_quit(void)
         free(pix);
     }
     hs_check_str("SDL error at exit", rep.error, "");
+    hs_gui_report_free(&rep);
+    return 0;
+}
+
+/* ---- the constellation view over a whole start-up ---- */
+static size_t sim_step(void *ctx, size_t n, float *a, float *b) { return hs_sim_step(ctx, n, a, NULL, b, NULL); }
+static int sim_poll(void *ctx, hs_event *ev) { return hs_sim_poll(ctx, ev); }
+
+/* Colour distance (max over channels) between a pixel and a colour. */
+static int cdist(uint32_t a, uint32_t b)
+{
+    int m = 0;
+    for (int sh = 0; sh <= 16; sh += 8) {
+        int d = abs((int)((a >> sh) & 255) - (int)((b >> sh) & 255));
+        if (d > m) m = d;
+    }
+    return m;
+}
+
+/* Pixels within +-r px of (x, y) drawn in the receiver's point colour at full strength. */
+static int point_pixels(const hs_gui_report *rep, int x, int y, int r, uint32_t c)
+{
+    int n = 0;
+    for (int dy = -r; dy <= r; dy++)
+        for (int dx = -r; dx <= r; dx++) {
+            int xx = x + dx, yy = y + dy;
+            if (xx < 0 || yy < 0 || xx >= rep->w || yy >= rep->h) continue;
+            if (cdist(rep->pixels[(size_t)yy * (size_t)rep->w + (size_t)xx], c) < 40) n++;
+        }
+    return n;
+}
+
+/* The default sim to CONNECT (about 6.9 s of engine time, paced at 4x real time) with the
+ * view toggled by 'v' to the constellation panel; the last frame after CONNECT.
+ * Constellation: after TRN both receivers decide on the 4-point set, unit-power points
+ * (+-1 +-j)/sqrt 2. With the SNR after equalisation above 9 dB (the run's TRN reports 12.6
+ * and 17.3 dB), the noise per axis is below sqrt(0.5 * 10^-0.9) = 0.25 units = 12 px of a
+ * box of 3.2 units in ~240 px, so most of the 64 latest points fall within +-12 px of an
+ * ideal point: each of the 4 positions has >= 8 pixels of the receiver's colour (a point is
+ * a 3x3 square) there. The centre (0.71 units = 53 px from all four, > 2.8 sigma) holds
+ * fewer than half as many as the four together: the far end's B1 (data-rate constellation,
+ * not 4-point) may be among the newest points of the receiver that connects last, but it
+ * is a minority of the 64 (measured: 35 centre pixels against 143).
+ * MSE plot: an untrained equalizer (the first report, during PP) has an error comparable to
+ * the unit-power symbol: MSE above -6 dB. The 4-point decisions that carry MP (about 45
+ * symbols a frame, CRC checked) must mostly pass: a symbol error rate below ~1e-2, which
+ * 4-point reaches at Es/N0 = 8 dB: MSE <= -8 dB at the end. So the last reported MSE is
+ * below -8 dB and at least 4 dB below the first one. */
+static int constellation_view(void)
+{
+    headless();
+    hs_sim_config cfg = hs_sim_config_default();
+    hs_sim *sim;
+    if (hs_sim_create(&cfg, &sim) != HS_OK) return 1;
+    key_source k;
+    memset(&k, 0, sizeof k);
+    k.inner = (hs_av_source){ sim, sim_step, sim_poll };
+    k.at_s[0] = 0.1;
+    k.key[0] = SDLK_v;
+    k.nkeys = 1;
+    hs_av_source src = { &k, key_step, key_poll };
+    hs_gui_report rep;
+    hs_gui_options o = hs_gui_options_default();
+    o.speed = 4.0;
+    o.exit_after_s = 7.4 / o.speed + 0.6;
+    o.quiet = 1;
+    o.report = &rep;
+    int rc = hs_gui_run_source(&src, &o);
+    hs_sim_destroy(sim);
+    hs_check_int("exit status", rc, 0);
+    printf("engine at %.3f s, %d frames, frame time mean %.2f ms, max %.2f ms\n",
+           (double)rep.now / HS_RATE, rep.frames, rep.frame_ms_mean, rep.frame_ms_max);
+    hs_check_str("SDL error at exit", rep.error, "");
+    if (!hs_check_true("pixels read back", rep.pixels != NULL)) return 1;
+    int conn = 0, snr_text = 0, placeholder = 0;
+    for (int i = 0; i < rep.nitems; i++) {
+        if (strncmp(rep.items[i].text, "CONNECT ", 8) == 0 && strstr(rep.items[i].text, "bit/s")) conn++;
+        if (strncmp(rep.items[i].text, "SNR ", 4) == 0) snr_text++;
+        if (strstr(rep.items[i].text, "appears once phase 3 starts")) placeholder = 1;
+    }
+    hs_check_true("placeholder gone", !placeholder);
+    hs_check_int("SNR texts (one per receiver)", snr_text, 2);
+    hs_check_above("CONNECT rate labels (spectrogram mark + panel)", conn, 1, "");
+    const hs_scene_layout *L = &rep.layout;
+    if (!hs_check_above("constellation box size", L->const_size, 100, "px")) return 1;
+    const uint32_t col[2] = { 0xff4dd0e1u, 0xff9ccc65u };   /* caller cyan, answerer green */
+    for (int r = 0; r < 2; r++) {
+        double ppu = L->const_size / (2.0 * L->const_range);
+        int cx = L->const_x[r] + L->const_size / 2, cy = L->const_y[r] + L->const_size / 2;
+        int rad = (int)lround(0.25 * ppu), sum = 0;
+        for (int q = 0; q < 4; q++) {
+            double ix = (q & 1 ? 1 : -1) / sqrt(2.0), iy = (q & 2 ? 1 : -1) / sqrt(2.0);
+            char what[96];
+            snprintf(what, sizeof what, "%s receiver: point pixels at (%+.2f, %+.2f)",
+                     r ? "answerer's" : "caller's", ix, iy);
+            int np = point_pixels(&rep, cx + (int)lround(ix * ppu), cy - (int)lround(iy * ppu), rad, col[r]);
+            hs_check_above(what, np, 8, "");
+            sum += np;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "%s receiver: point pixels at the centre (< half of the four ideal ones')",
+                 r ? "answerer's" : "caller's");
+        hs_check_below(what, point_pixels(&rep, cx, cy, rad, col[r]), sum / 2 - 1, "");
+    }
+    hs_check_above("MSE plot height", L->mse_h, 30, "px");
+    char path[512], err[256];
+    hs_test_tmp_path("gui_constellation.png", path, sizeof path);
+    hs_png_write(path, rep.pixels, rep.w, rep.h, (size_t)rep.w * 4, err, sizeof err);
+    printf("last frame: %s\n", path);
+    for (int r = 0; r < 2; r++) {
+        char what[96];
+        snprintf(what, sizeof what, "%s receiver: MSE samples plotted", r ? "answerer's" : "caller's");
+        if (!hs_check_above(what, rep.nmse[r], 3, "")) continue;
+        double first = rep.mse_db[r][0], last = rep.mse_db[r][rep.nmse[r] - 1];
+        printf("%s receiver: %d MSE samples %.2f .. %.2f s, first %.1f dB, last %.1f dB, SNR %.1f dB\n",
+               r ? "answerer's" : "caller's", rep.nmse[r], rep.mse_t_s[r][0], rep.mse_t_s[r][rep.nmse[r] - 1],
+               first, last, rep.snr_db[r]);
+        snprintf(what, sizeof what, "%s receiver: MSE first (untrained)", r ? "answerer's" : "caller's");
+        hs_check_above(what, first, -6.0, "dB");
+        snprintf(what, sizeof what, "%s receiver: MSE last", r ? "answerer's" : "caller's");
+        hs_check_below(what, last, -8.0, "dB");
+        snprintf(what, sizeof what, "%s receiver: MSE fall, first - last", r ? "answerer's" : "caller's");
+        hs_check_above(what, first - last, 4.0, "dB");
+    }
     hs_gui_report_free(&rep);
     return 0;
 }
@@ -461,5 +585,6 @@ HS_TEST_MAIN(
     HS_CASE(key_step_phase),
     HS_CASE(key_slow),
     HS_CASE(keys_zoom_view_shot_quit),
+    HS_CASE(constellation_view),
     HS_CASE(window_x11_xvfb)
 )

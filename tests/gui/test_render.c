@@ -193,6 +193,95 @@ static int render_sim(void)
     return 0;
 }
 
+/* First time (s) at which a signal label or callout for `name` is drawn ("S", "S: ..."); -1 if none. */
+static double label_time(const hs_render_report *r, const char *name)
+{
+    double t = -1;
+    size_t n = strlen(name);
+    for (int i = 0; i < r->nitems; i++) {
+        const hs_dl_item *d = &r->items[i];
+        if (d->kind != HS_DL_SIGNAL && d->kind != HS_DL_DETAIL) continue;
+        if (strncmp(d->text, name, n) != 0 || (d->text[n] != 0 && d->text[n] != ':')) continue;
+        if (t < 0 || d->t_s < t) t = d->t_s;
+    }
+    return t;
+}
+
+static int boxes_overlap(const hs_dl_item *a, const hs_dl_item *b)
+{
+    return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* The whole start-up (V.8 to CONNECT) rendered: the phase 3/4 signals S, PP, TRN, J, MP, E
+ * and B1 are each labelled (in their lane, or in a callout row under the lanes when the band
+ * is too narrow for the name: S-bar is 16 T = 4.7 ms = 1 px at this scale), first
+ * occurrences in that order at their times; a CONNECT mark names the rate; no two labels
+ * (signal, callout, mark) overlap, so each is legible; the equalizer panel is drawn. */
+static int render_startup(void)
+{
+    hs_sim_config cfg = hs_sim_config_default();
+    hs_sim *sim;
+    if (hs_sim_create(&cfg, &sim) != HS_OK) return 1;
+    hs_av_source src = { sim, sim_step, sim_poll };
+    float *line;
+    size_t n, nev;
+    hs_event *ev;
+    if (hs_render_collect(&src, 60.0, &line, &n, &ev, &nev) != 0) return 1;
+    hs_sim_destroy(sim);
+    double connect_s = -1;
+    for (size_t i = 0; i < nev; i++)
+        if (ev[i].type == HS_EV_CONNECT && connect_s < 0) connect_s = (double)ev[i].sample / HS_RATE;
+    printf("sim: %.3f s, %zu events, first connect at %.3f s\n", (double)n / HS_RATE, nev, connect_s);
+    char path[512], err[256];
+    hs_test_tmp_path("render_startup.png", path, sizeof path);
+    hs_render_options o = hs_render_options_default();
+    hs_render_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (!hs_check_true("hs_render_png", hs_render_png(line, n, ev, nev, &o, path, &rep, err, sizeof err) == 0)) {
+        printf("%s\n", err);
+        return 1;
+    }
+    printf("render time %.3f s -> %s\n", rep.render_s, path);
+    hs_check_true("connect event", connect_s > 0);
+    const char *want[] = { "S", "PP", "TRN", "J", "MP", "E", "B1" };
+    double prev = -1;
+    for (int k = 0; k < 7; k++) {
+        char what[64];
+        double t = label_time(&rep, want[k]);
+        snprintf(what, sizeof what, "label %s drawn", want[k]);
+        if (!hs_check_true(what, t >= 0)) continue;
+        printf("label %s first at %.3f s\n", want[k], t);
+        snprintf(what, sizeof what, "label %s after the previous one", want[k]);
+        hs_check_true(what, t > prev);
+        prev = t;
+    }
+    const hs_dl_item *conn = NULL;
+    for (int i = 0; i < rep.nitems; i++)
+        if (rep.items[i].kind == HS_DL_MARK && strncmp(rep.items[i].text, "CONNECT", 7) == 0) conn = &rep.items[i];
+    if (hs_check_true("CONNECT mark drawn", conn != NULL)) {
+        printf("mark: %s\n", conn->text);
+        hs_check_true("CONNECT mark names the rate (bit/s)", strstr(conn->text, "bit/s") != NULL);
+        hs_check_near("CONNECT mark time", conn->t_s, connect_s, 0.1, "s");
+    }
+    int overlaps = 0;
+    for (int i = 0; i < rep.nitems; i++)
+        for (int j = i + 1; j < rep.nitems; j++) {
+            const hs_dl_item *a = &rep.items[i], *b = &rep.items[j];
+            int ka = a->kind == HS_DL_SIGNAL || a->kind == HS_DL_DETAIL || a->kind == HS_DL_MARK;
+            int kb = b->kind == HS_DL_SIGNAL || b->kind == HS_DL_DETAIL || b->kind == HS_DL_MARK;
+            if (ka && kb && boxes_overlap(a, b)) {
+                if (overlaps < 5) printf("overlap: '%s' and '%s'\n", a->text, b->text);
+                overlaps++;
+            }
+        }
+    hs_check_int("overlapping labels", overlaps, 0);
+    hs_check_above("equalizer panel: constellation box", rep.layout.const_size, 60, "px");
+    hs_render_report_free(&rep);
+    free(line);
+    free(ev);
+    return 0;
+}
+
 /* The command: `render --sim` writes the PNG at the asked size; usage errors exit 2, a missing
  * recording 3; `render FILE` on a recording of the sim at the caller's end
  * goes through the monitor and writes the PNG. */
@@ -251,5 +340,6 @@ static int render_command(void)
 HS_TEST_MAIN(
     HS_CASE(render_synthetic),
     HS_CASE(render_sim),
+    HS_CASE(render_startup),
     HS_CASE(render_command)
 )
