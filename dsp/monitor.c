@@ -28,6 +28,8 @@
 #include "fsk.h"
 #include "tonedet.h"
 #include "v34mon.h"
+#include "v34mon34.h"
+#include "v34p34.h"
 #include "v8msg.h"
 
 #define ANS_BLK 80           /* hs_ansdet decides on 80-sample blocks aligned to sample 0 */
@@ -51,8 +53,22 @@ struct hs_monitor {
     uint32_t         latency[2];
     uint64_t         last_ci;   /* sample of the last CI sequence + 1 (0: none) */
     hs_v34mon       *v34;       /* V.34 phase 2 */
+    /* V.34 phases 3/4 (dsp/v34mon34.h), run P34_DELAY samples behind so that phase 2's
+     * results (from this channel or, via hs_monitor_hear, another) are known in time */
+    hs_v34mon34     *p34;
+    float           *dl;        /* the last P34_DELAY samples, a ring */
+    uint64_t         fed;       /* samples given to p34 */
+    int              seen[2];   /* [1] the caller, [0] the answerer sent phase 2 here */
+    int              sr[2];     /* symbol-rate index of the direction from [1] caller / [0] answerer */
+    int              high_ca;   /* INFO1a: the caller's carrier */
+    int              high_ac[6];/* INFO1c: the answerer's carrier per symbol rate */
+    uint64_t         p34_at[2]; /* start the direction when p34 reaches this sample */
+    int              p34_pending[2];
     int              finished;
 };
+
+#define P34_DELAY 16000     /* 2 s: phase-2 frames are reported < 0.3 s late, analyze hands
+                             * over other channels' events every 4096 samples */
 
 hs_err hs_monitor_create(uint8_t channel, hs_monitor **out)
 {
@@ -72,6 +88,10 @@ hs_err hs_monitor_create(uint8_t channel, hs_monitor **out)
         if (e == HS_OK) m->latency[k] = hs_fsk_rx_latency_samples(m->v21[k]);
     }
     if (e == HS_OK) e = hs_v34mon_create(channel, &m->v34);
+    if (e == HS_OK) e = hs_v34mon34_create(channel, &m->p34);
+    if (e == HS_OK && !(m->dl = calloc(P34_DELAY, sizeof *m->dl))) e = HS_ENOMEM;
+    m->sr[0] = m->sr[1] = m->high_ca = -1;
+    for (int k = 0; k < 6; k++) m->high_ac[k] = -1;
     hs_bitq_init(&m->bits);
     if (e != HS_OK) {
         hs_monitor_destroy(m);
@@ -93,6 +113,8 @@ void hs_monitor_destroy(hs_monitor *m)
         hs_v8rx_destroy(m->v8[k]);
     }
     hs_v34mon_destroy(m->v34);
+    hs_v34mon34_destroy(m->p34);
+    free(m->dl);
     free(m);
 }
 
@@ -223,10 +245,77 @@ static void tone_changed(hs_monitor *m)
     m->tone_on = on;
 }
 
+static int64_t dec_int(const hs_event *e, const char *key, int64_t dflt)
+{
+    const hs_field *f = hs_event_field(e, key);
+    return f && (f->kind == HS_F_INT || f->kind == HS_F_BOOL) ? f->v.i : dflt;
+}
+
+/* Starts a phase 3/4 direction once its transmitter was heard here and its symbol rate and
+ * carrier are known. */
+static void p34_arm(hs_monitor *m, uint64_t at)
+{
+    for (int k = 0; k < 2; k++) {
+        if (!m->seen[k] || m->p34_pending[k] || hs_v34mon34_started(m->p34, k) || m->sr[k] < 0) continue;
+        int high = k ? m->high_ca : m->high_ac[m->sr[k]];
+        if (high < 0) continue;
+        m->p34_pending[k] = 1 + high;
+        m->p34_at[k] = at;
+    }
+}
+
+void hs_monitor_hear(hs_monitor *m, const hs_event *e)
+{
+    const hs_field *ok = hs_event_field(e, "crc_ok");
+    if (e->type == HS_EV_V34_INFO1A && ok && ok->v.i) {
+        int ac = hs_v34_symbol_rate_index((int)dec_int(e, "symbol_rate_ac", -1));
+        int ca = hs_v34_symbol_rate_index((int)dec_int(e, "symbol_rate_ca", -1));
+        if (ac >= 0 && ca >= 0) {
+            m->sr[0] = ac;
+            m->sr[1] = ca;
+            m->high_ca = (int)dec_int(e, "high_carrier", 0) ? 1 : 0;
+        }
+    } else if (e->type == HS_EV_V34_INFO1C && ok && ok->v.i) {
+        static const char *const keys[6] = { "s2400_high_carrier", "s2743_high_carrier",
+            "s2800_high_carrier", "s3000_high_carrier", "s3200_high_carrier", "s3429_high_carrier" };
+        for (int k = 0; k < 6; k++) m->high_ac[k] = (int)dec_int(e, keys[k], 0) ? 1 : 0;
+    } else if (e->type == HS_EV_V34_J) {
+        const hs_field *from = hs_event_field(e, "from");
+        int pts = (int)dec_int(e, "points", 0);
+        /* a J asks the other modem for its phase-4 constellation */
+        if (from && from->kind == HS_F_STR && pts)
+            hs_v34mon34_set_points(m->p34, strcmp(from->v.s, "caller") == 0 ? 0 : 1, pts);
+    }
+    p34_arm(m, e->sample);
+}
+
 static void v34_events(hs_monitor *m)
 {
     hs_event e;
-    while (hs_v34mon_poll(m->v34, &e)) hs_evq_push(m->q, &e);
+    while (hs_v34mon_poll(m->v34, &e)) {
+        if (e.type == HS_EV_V34_INFO0C || e.type == HS_EV_V34_INFO1C) m->seen[1] = 1;
+        if (e.type == HS_EV_V34_INFO0A || e.type == HS_EV_V34_INFO1A) m->seen[0] = 1;
+        hs_monitor_hear(m, &e);
+        hs_evq_push(m->q, &e);
+    }
+    while (hs_v34mon34_poll(m->p34, &e)) {
+        hs_monitor_hear(m, &e);
+        hs_evq_push(m->q, &e);
+    }
+}
+
+/* Feeds p34 with the recording up to sample `upto` (exclusive) from the delay ring. */
+static void p34_feed(hs_monitor *m, uint64_t upto)
+{
+    while (m->fed < upto) {
+        for (int k = 0; k < 2; k++)
+            if (m->p34_pending[k] && m->fed >= m->p34_at[k]) {
+                hs_v34mon34_start(m->p34, k, m->sr[k], m->p34_pending[k] - 1);
+                m->p34_pending[k] = 0;
+            }
+        hs_v34mon34_process(m->p34, &m->dl[m->fed % P34_DELAY], 1);
+        m->fed++;
+    }
 }
 
 void hs_monitor_process(hs_monitor *m, const float *in, size_t n)
@@ -243,6 +332,11 @@ void hs_monitor_process(hs_monitor *m, const float *in, size_t n)
         calling_tones(m, in + i, take);
         if (hs_ansdet_process(m->ans, in + i, take)) tone_changed(m);
         hs_v34mon_process(m->v34, in + i, take);
+        for (size_t j = 0; j < take; j++) {
+            uint64_t t = m->now + j;
+            if (t >= P34_DELAY) p34_feed(m, t - P34_DELAY + 1);
+            m->dl[t % P34_DELAY] = in[i + j];
+        }
         m->now += take;
         i += take;
         if (m->now % ANS_BLK == 0) v34_events(m);
@@ -267,6 +361,8 @@ void hs_monitor_finish(hs_monitor *m)
             m->call_open[k] = 0;
         }
     hs_v34mon_finish(m->v34);
+    v34_events(m);
+    p34_feed(m, m->now);
     v34_events(m);
 }
 

@@ -61,6 +61,9 @@ static double level_of(const hs_event *e)
 static int same_signal(const hs_event *a, const hs_event *b)
 {
     if (a->type != b->type || a->source == b->source) return 0;
+    const hs_field *fa = hs_event_field(a, "from"), *fb = hs_event_field(b, "from");
+    if (fa && fb && fa->kind == HS_F_STR && fb->kind == HS_F_STR && strcmp(fa->v.s, fb->v.s) != 0)
+        return 0;   /* phases 3/4: the two directions overlap in time */
     return a->start <= b->sample && b->start <= a->sample;
 }
 
@@ -155,6 +158,28 @@ static void conclude(FILE *out, const ev_list *l, const char *path)
         if (info[0] && info[1] && info[2] && info[3]) fprintf(out, " (complete phase 2)");
         else if (!info[2]) fprintf(out, " (no INFO1c: phase 2 did not finish)");
         else if (!info[3]) fprintf(out, " (no INFO1a: phase 2 did not finish)");
+    }
+    /* V.34 phases 3/4: per direction the sequences found, MP frames with a good CRC */
+    for (int d = 0; d < 2; d++) {
+        const char *who = d ? "answerer" : "caller";
+        int seen[HS_EV_V34_B1 - HS_EV_V34_S + 1] = { 0 }, mp_ok = 0;
+        for (size_t i = 0; i < l->n; i++) {
+            const hs_event *e = &l->ev[i];
+            if (e->type < HS_EV_V34_S || e->type > HS_EV_V34_B1) continue;
+            const char *from = str_field(e, "from");
+            if (!from || strcmp(from, who) != 0) continue;
+            seen[e->type - HS_EV_V34_S]++;
+            const hs_field *f = hs_event_field(e, "crc_ok");
+            if (e->type == HS_EV_V34_MP && f && f->v.i) mp_ok++;
+        }
+        static const char *const p34_names[] = { "S", "PP", "TRN", "J", "MP", "E", "B1" };
+        int any = 0;
+        for (int k = 0; k <= HS_EV_V34_B1 - HS_EV_V34_S; k++) {
+            if (!seen[k]) continue;
+            if (!any++) fprintf(out, "; V.34 phases 3/4 from the %s:", who);
+            fprintf(out, " %s", p34_names[k]);
+            if (k == HS_EV_V34_MP - HS_EV_V34_S) fprintf(out, " (%d/%d CRC ok)", mp_ok, seen[k]);
+        }
     }
     if (!tone && !v8 && !p2)
         fprintf(out, "%d calling tone burst%s (%s), no answer tone, no V.8 messages", ct,
@@ -276,7 +301,11 @@ int hs_cmd_analyze(int argc, char **argv)
             if (mon[c]) {
                 hs_monitor_process(mon[c], buf[c], (size_t)got);
                 hs_event e;
-                while (hs_monitor_poll(mon[c], &e)) list_add(&list, &e);
+                while (hs_monitor_poll(mon[c], &e)) {
+                    list_add(&list, &e);
+                    for (int o = 0; o < nch; o++)   /* phase 2's results for phases 3/4 */
+                        if (o != c && mon[o]) hs_monitor_hear(mon[o], &e);
+                }
             }
         }
         total += (uint64_t)got;
@@ -285,7 +314,11 @@ int hs_cmd_analyze(int argc, char **argv)
         if (!mon[c]) continue;
         hs_monitor_finish(mon[c]);
         hs_event e;
-        while (hs_monitor_poll(mon[c], &e)) list_add(&list, &e);
+        while (hs_monitor_poll(mon[c], &e)) {
+            list_add(&list, &e);
+            for (int o = 0; o < nch; o++)
+                if (o != c && mon[o]) hs_monitor_hear(mon[o], &e);
+        }
     }
     if (list.oom) goto oom;
 
