@@ -370,16 +370,19 @@ static float complex next_symbol(hs_v34p34 *p)
 
 /* HS_EV_V34_EQ "equalizer": MSE/SNR after equalisation, loops, the echo canceller's residual
  * and the last points (payload: int8 I,Q pairs, x32, clipped; see events.h). */
-static void emit_eq(hs_v34p34 *p, const char *what)
+static void emit_eq(hs_v34p34 *p, const char *what, int trained)
 {
     hs_event ev;
     ev_init(p, &ev, HS_EV_V34_EQ);
     hs_event_str(&ev, "what", what);
     hs_event_str(&ev, "state", hs_qamrx_state_name((hs_qamrx_state)p->rx_state));
-    double mse = hs_qamrx_get_mse(p->rx);
+    /* At connect the receiver may already be hearing the far end's data or its signal
+     * stopping: report the SNR measured on the training signals (as `connect` does). */
+    double snr = trained ? p->rx_snr : hs_qamrx_get_snr_db(p->rx);
+    double mse = trained ? pow(10.0, -snr / 10.0) : hs_qamrx_get_mse(p->rx);
     hs_event_num(&ev, "mse", mse);
     hs_event_num(&ev, "mse_db", mse > 0.0 ? 10.0 * log10(mse) : -99.0);
-    hs_event_num(&ev, "snr_db", hs_qamrx_get_snr_db(p->rx));
+    hs_event_num(&ev, "snr_db", snr);
     hs_event_num(&ev, "timing_ppm", hs_qamrx_get_timing_offset_ppm(p->rx));
     hs_event_num(&ev, "carrier_offset_hz", hs_qamrx_get_carrier_offset_hz(p->rx));
     hs_event_num(&ev, "residual_dbm0", hs_echocan_get_residual_level_dbm0(p->ec));
@@ -621,7 +624,7 @@ static void step(hs_v34p34 *p)
             hs_event_num(&e, "snr_db", p->rx_snr);
             hs_event_num(&e, "erle_db", p->erle);
             push(p, &e);
-            emit_eq(p, "equalizer at connect");
+            emit_eq(p, "equalizer at connect", 1);
         }
         return;
     }
@@ -769,7 +772,7 @@ void hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n)
             hs_qamrx_process(p->rx, &e, 1);
             hs_qamrx_sym s;
             while (hs_qamrx_read(p->rx, &s, 1)) {
-                if (s.state >= HS_QAMRX_TRAIN_PP) {
+                if (s.state >= HS_QAMRX_TRAIN_PP && !p->far_b1_done) {   /* not the far end's data */
                     p->pts[p->pts_pos] = s.y;
                     p->pts_pos = (p->pts_pos + 1) % HS_V34P34_EQ_POINTS;
                     if (p->npts < HS_V34P34_EQ_POINTS) p->npts++;
@@ -780,7 +783,7 @@ void hs_v34p34_process(hs_v34p34 *p, const float *in, float *out, size_t n)
             /* the equalizer over time while it runs (GUI, tests) */
             if (p->c.eq_report_ms > 0 && p->rx_state >= HS_QAMRX_TRAIN_PP && !p->rx_mute &&
                 p->now % ms((double)p->c.eq_report_ms) == 0)
-                emit_eq(p, "equalizer");
+                emit_eq(p, "equalizer", 0);
         }
         step(p);
         if (hs_qam_tx_symbols_needed(p->tx, 1)) hs_qam_tx_put(p->tx, next_symbol(p));
