@@ -71,7 +71,8 @@ struct hs_line {
     int      res_on;
     int      codec;
     float    hre[FILT_N], him[FILT_N];          /* complex band filter taps */
-    float    *rtab;           /* (RES_PHASES + 1) * RES_TAPS interpolator taps */
+    float    *rtab;           /* (RES_PHASES + 1) * RES_TAPS interpolator taps (ppm != 0) */
+    float    cdec[256];       /* G.711 code -> float (hs_s16_to_float of the decoded value) */
     int      echo_on;
     float    echo_gain;
     size_t   echo_d;
@@ -284,12 +285,18 @@ hs_err hs_line_create(const hs_line_config *c, hs_line **out)
             return HS_ENOMEM;
         }
     }
-    l->rtab = malloc((RES_PHASES + 1) * RES_TAPS * sizeof *l->rtab);
-    if (!l->rtab) {
-        hs_line_destroy(l);
-        return HS_ENOMEM;
+    if (l->res_on) {   /* without a clock offset the interpolator is never used */
+        l->rtab = malloc((RES_PHASES + 1) * RES_TAPS * sizeof *l->rtab);
+        if (!l->rtab) {
+            hs_line_destroy(l);
+            return HS_ENOMEM;
+        }
+        design_resampler(l->rtab);
     }
-    design_resampler(l->rtab);
+    for (int code = 0; code < 256; code++) {
+        int16_t s = l->codec == HS_CODEC_ALAW ? hs_alaw_decode((uint8_t)code) : hs_ulaw_decode((uint8_t)code);
+        hs_s16_to_float(&s, &l->cdec[code], 1);
+    }
     hs_line_reset(l);
     *out = l;
     return HS_OK;
@@ -350,11 +357,11 @@ static void dir_input(const hs_line *l, line_dir *d, float x, uint64_t n)
         x = y;
     }
     if (l->codec != HS_CODEC_NONE) {
-        int16_t s;
-        hs_float_to_s16(&x, &s, 1);
-        s = l->codec == HS_CODEC_ULAW ? hs_ulaw_decode(hs_ulaw_encode(s))
-                                      : hs_alaw_decode(hs_alaw_encode(s));
-        hs_s16_to_float(&s, &x, 1);
+        /* hs_float_to_s16, the encoder, then the decoded value from the table: the same
+         * result as hs_s16_to_float(hs_*_decode(hs_*_encode(s))) */
+        float v = roundf(x * HS_S16_SCALE);
+        int16_t s = v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v != v ? 0 : (int16_t)v;
+        x = l->cdec[l->codec == HS_CODEC_ULAW ? hs_ulaw_encode(s) : hs_alaw_encode(s)];
     }
     d->dline[n & d->dmask] = x;
 }
