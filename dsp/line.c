@@ -437,12 +437,19 @@ void hs_line_input(hs_line *l, const float *a_tx, const float *b_tx, size_t n)
 void hs_line_process(hs_line *l, const float *a_tx, const float *b_tx,
                      float *to_b, float *to_a, size_t n)
 {
-    assert(l);
+    assert(l && l->nout + 1 <= l->nin + l->lookahead && l->nin + 1 <= l->nout + 1);
     for (size_t i = 0; i < n; i++) {
-        /* Read both inputs first: the outputs may share their buffers. */
-        float a = a_tx ? a_tx[i] : 0.0f, b = b_tx ? b_tx[i] : 0.0f, ya, yb;
-        hs_line_output(l, &yb, &ya, 1);
-        hs_line_input(l, &a, &b, 1);
+        /* Read both inputs first: the outputs may share their buffers. One sample out,
+         * then one in: hs_line_output + hs_line_input of one sample, written out. */
+        float a = a_tx ? a_tx[i] : 0.0f, b = b_tx ? b_tx[i] : 0.0f;
+        uint64_t t = l->nout++;
+        float yb = dir_output(&l->d[0], t) + echo_output(l, 1, t);
+        float ya = dir_output(&l->d[1], t) + echo_output(l, 0, t);
+        uint64_t u = l->nin++;
+        l->ebuf[0][u & l->emask] = a;
+        l->ebuf[1][u & l->emask] = b;
+        dir_input(l, &l->d[0], a, u);
+        dir_input(l, &l->d[1], b, u);
         if (to_b) to_b[i] = yb;
         if (to_a) to_a[i] = ya;
     }
