@@ -151,15 +151,17 @@ struct hs_fsk_rx {
     hs_fsk_config c;
     int      dec;       /* decimation factor D */
     int      ncic;      /* stage-1 taps: CIC_ORDER * (D - 1) + 1 */
-    float    c1re[XRING], c1im[XRING];   /* stage-1 taps h[j] e^{j wc j}, j = samples ago */
+    float    c1re[XRING], c1im[XRING];   /* stage-1 taps h[j] e^{j wc j}, j = samples ago,
+                                           stored oldest first: c1*[ncic - 1 - j] */
     float    xr[2 * XRING];             /* input ring, written twice */
     int      xpos;
     int      ntaps;     /* low-pass taps */
     int      nhalf;     /* folded taps: (ntaps + 1) / 2 rounded up to a multiple of FIR_LANES */
     int      nring;     /* history ring length (>= ntaps) */
     float   *taps;      /* folded: taps[i] pairs samples i and ntaps-1-i ago; centre tap halved */
-    float   *hist[2];   /* re, im: 2*nring, newest first: each sample written twice */
-    float   *hrev[2];   /* re, im: 2*nring, oldest first, the same samples */
+    float   *tt;        /* 2*nhalf: taps[i] twice (for re and im) */
+    float   *hist;      /* complex (re, im interleaved), 2*nring, newest first, written twice */
+    float   *hrev;      /* complex, 2*nring, oldest first, the same samples */
     int      hpos, rpos;
     int      nwin;      /* whole decimated samples in one bit */
     float    wfrac;     /* weight of the (nwin+1)-th, fractional part of the bit */
@@ -209,12 +211,11 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
     r->nhalf = ((r->ntaps + 1) / 2 + FIR_LANES - 1) / FIR_LANES * FIR_LANES;
     r->nring = r->ntaps;
     r->taps = calloc((size_t)(r->ntaps > r->nhalf ? r->ntaps : r->nhalf), sizeof *r->taps);
-    for (int k = 0; k < 2; k++) {
-        r->hist[k] = calloc((size_t)r->nring * 2, sizeof *r->hist[k]);
-        r->hrev[k] = calloc((size_t)r->nring * 2, sizeof *r->hrev[k]);
-    }
+    r->tt = calloc((size_t)r->nhalf * 2, sizeof *r->tt);
+    r->hist = calloc((size_t)r->nring * 4, sizeof *r->hist);
+    r->hrev = calloc((size_t)r->nring * 4, sizeof *r->hrev);
     r->win = calloc((size_t)(r->nwin + 1) * 4, sizeof *r->win);
-    if (!r->taps || !r->hist[0] || !r->hrev[0] || !r->hist[1] || !r->hrev[1] || !r->win) {
+    if (!r->taps || !r->tt || !r->hist || !r->hrev || !r->win) {
         hs_fsk_rx_destroy(r);
         return HS_ENOMEM;
     }
@@ -235,8 +236,8 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
         for (int i = 0; i < len; i++) h[i] = tmp[i] / d;
     }
     for (int j = 0; j < r->ncic; j++) {
-        r->c1re[j] = (float)(h[j] * cos(r->wc * j));
-        r->c1im[j] = (float)(h[j] * sin(r->wc * j));
+        r->c1re[r->ncic - 1 - j] = (float)(h[j] * cos(r->wc * j));
+        r->c1im[r->ncic - 1 - j] = (float)(h[j] * sin(r->wc * j));
     }
     r->rc_re = cos(r->wc * d); r->rc_im = -sin(r->wc * d);
     r->rm_re = cos(r->wm * d); r->rm_im = -sin(r->wm * d);
@@ -259,6 +260,7 @@ hs_err hs_fsk_rx_create(const hs_fsk_config *c, hs_fsk_rx **out)
      * x[m - i ago]) for i <= m/2, the centre tap halved because it sees its sample twice. */
     r->taps[m / 2] *= 0.5f;
     for (int i = m / 2 + 1; i < r->nhalf || i <= m; i++) r->taps[i] = 0.0f;
+    for (int i = 0; i < r->nhalf; i++) r->tt[2 * i] = r->tt[2 * i + 1] = r->taps[i];
     r->pow_alpha = 1.0 - exp(-(double)d / (0.010 * fs));   /* 10 ms */
     hs_fsk_rx_reset(r);
     *out = r;
@@ -275,8 +277,7 @@ static void phasor_at(const hs_fsk_rx *r, double w, uint64_t m, double *re, doub
 
 void hs_fsk_rx_reset(hs_fsk_rx *r)
 {
-    for (int k = 0; k < 2; k++)
-        for (int i = 0; i < 2 * r->nring; i++) r->hist[k][i] = r->hrev[k][i] = 0.0f;
+    for (int i = 0; i < 4 * r->nring; i++) r->hist[i] = r->hrev[i] = 0.0f;
     for (int i = 0; i < 2 * XRING; i++) r->xr[i] = 0.0f;
     for (int i = 0; i < 4 * (r->nwin + 1); i++) r->win[i] = 0.0f;
     r->xpos = 0;
@@ -302,32 +303,32 @@ void hs_fsk_rx_destroy(hs_fsk_rx *r)
 {
     if (!r) return;
     free(r->taps);
-    for (int k = 0; k < 2; k++) {
-        free(r->hist[k]);
-        free(r->hrev[k]);
-    }
+    free(r->tt);
+    free(r->hist);
+    free(r->hrev);
     free(r->win);
     free(r);
 }
 
-/* Folded FIR over the last ntaps values of one part (0 re, 1 im); x is the newest. */
-static float fir(hs_fsk_rx *r, int part, float x)
+/* Folded FIR over the last ntaps complex values; (xr, xi) is the newest. */
+static void fir(hs_fsk_rx *r, float xr, float xi, float *yr, float *yi)
 {
     /* Two views of the last ntaps samples, each a ring written twice so that a window is
      * contiguous: h[i] = the sample i steps ago (hist, newest first) and o[i] = the sample
-     * m - i steps ago (hrev, oldest first). hpos/rpos were advanced by the caller. */
+     * m - i steps ago (hrev, oldest first); re and im interleaved, the taps doubled to
+     * match. hpos/rpos were advanced by the caller. */
     const int nr = r->nring, m = r->ntaps - 1;
-    r->hist[part][r->hpos] = x;
-    r->hist[part][r->hpos + nr] = x;
-    r->hrev[part][r->rpos] = x;
-    r->hrev[part][r->rpos + nr] = x;
-    const float *restrict h = &r->hist[part][r->hpos];
-    const float *restrict o = &r->hrev[part][r->rpos + nr - m];
-    const float *restrict t = r->taps;
-    /* FIR_LANES independent partial sums over contiguous folded taps: the compiler turns
-     * each group into vector adds and multiplies (no reassociation, so no -ffast-math). */
+    float *hp = &r->hist[2 * r->hpos], *hq = &r->hist[2 * (r->hpos + nr)];
+    float *rp = &r->hrev[2 * r->rpos], *rq = &r->hrev[2 * (r->rpos + nr)];
+    hp[0] = hq[0] = rp[0] = rq[0] = xr;
+    hp[1] = hq[1] = rp[1] = rq[1] = xi;
+    const float *restrict h = hp;
+    const float *restrict o = &r->hrev[2 * (r->rpos + nr - m)];
+    const float *restrict t = r->tt;
+    /* eight independent partial sums (even lanes re, odd im) over contiguous taps: the
+     * compiler turns them into vector adds and multiplies (no -ffast-math needed). */
     float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
-    for (int i = 0; i < r->nhalf; i += FIR_LANES) {
+    for (int i = 0; i < 2 * r->nhalf; i += FIR_LANES) {
         a0 += t[i] * (h[i] + o[i]);
         a1 += t[i + 1] * (h[i + 1] + o[i + 1]);
         a2 += t[i + 2] * (h[i + 2] + o[i + 2]);
@@ -337,7 +338,8 @@ static float fir(hs_fsk_rx *r, int part, float x)
         a6 += t[i + 6] * (h[i + 6] + o[i + 6]);
         a7 += t[i + 7] * (h[i + 7] + o[i + 7]);
     }
-    return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7));
+    *yr = (a0 + a4) + (a2 + a6);
+    *yi = (a1 + a5) + (a3 + a7);
 }
 
 static void rotate(double *re, double *im, double cr, double ci)
@@ -362,9 +364,10 @@ static int rx_decimated(hs_fsk_rx *r, const float *x, hs_bitq *q)
 {
     /* 1. mix down + boxcar cascade */
     float yr = 0.0f, yi = 0.0f;
+    const float *x0 = x - (r->ncic - 1);   /* oldest sample of the window */
     for (int j = 0; j < r->ncic; j++) {
-        yr += r->c1re[j] * x[-j];
-        yi += r->c1im[j] * x[-j];
+        yr += r->c1re[j] * x0[j];
+        yi += r->c1im[j] * x0[j];
     }
     float zr = (float)((double)yr * r->pc_re - (double)yi * r->pc_im);
     float zi = (float)((double)yr * r->pc_im + (double)yi * r->pc_re);
@@ -372,7 +375,9 @@ static int rx_decimated(hs_fsk_rx *r, const float *x, hs_bitq *q)
     const int nr = r->nring;
     r->hpos = r->hpos == 0 ? nr - 1 : r->hpos - 1;
     r->rpos = r->rpos + 1 == nr ? 0 : r->rpos + 1;
-    double br = (double)fir(r, 0, zr), bi = (double)fir(r, 1, zi);
+    float fr, fi;
+    fir(r, zr, zi, &fr, &fi);
+    double br = (double)fr, bi = (double)fi;
     /* real-signal power = 2 |analytic/2|^2 */
     r->pow_avg += r->pow_alpha * (2.0 * (br * br + bi * bi) - r->pow_avg);
     /* 3. correlators: products with the tones, window sums */
