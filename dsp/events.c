@@ -1,6 +1,7 @@
 #include "events.h"
 #include "hs.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,7 +125,8 @@ int hs_evq_create(size_t capacity, hs_evq **out)
     if (capacity == 0) return HS_EINVAL;
     hs_evq *q = calloc(1, sizeof *q);
     if (!q) return HS_ENOMEM;
-    q->ev = calloc(capacity, sizeof *q->ev);
+    /* Not zeroed: a slot is only read (pop) after push has written it. */
+    q->ev = capacity <= SIZE_MAX / sizeof *q->ev ? malloc(capacity * sizeof *q->ev) : NULL;
     if (!q->ev) { free(q); return HS_ENOMEM; }
     q->cap = capacity;
     *out = q;

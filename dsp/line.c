@@ -53,7 +53,8 @@ typedef struct {
     uint64_t seed;
     /* state */
     float   *fhist;           /* 2*FILT_N: filter history, newest at fpos, mirrored */
-    size_t   fpos;
+    float   *frev;            /* 2*FILT_N: the same samples oldest first, newest at rpos and rpos + FILT_N */
+    size_t   fpos, rpos;
     double   rot_re, rot_im;  /* carrier offset phasor e^{j phi} */
     double   cos_d, sin_d;    /* its step e^{j dphi} */
     float   *rbuf;            /* interpolator input ring */
@@ -71,7 +72,9 @@ struct hs_line {
     int      res_on;
     int      codec;
     float    hre[FILT_N], him[FILT_N];          /* complex band filter taps */
-    float    *rtab;           /* (RES_PHASES + 1) * RES_TAPS interpolator taps */
+    float    hfold[FILT_K + 8];  /* hre folded (it is even): hfold[i] pairs i and 2K-i ago, centre halved */
+    float    *rtab;           /* (RES_PHASES + 1) * RES_TAPS interpolator taps (ppm != 0) */
+    float    cdec[256];       /* G.711 code -> float (hs_s16_to_float of the decoded value) */
     int      echo_on;
     float    echo_gain;
     size_t   echo_d;
@@ -157,6 +160,9 @@ static void design_band(hs_line *l, double lo_hz, double hi_hz)
         l->hre[i] = (float)(2.0 * h * cos(2.0 * HS_PI * fc * m));
         l->him[i] = (float)(2.0 * h * sin(2.0 * HS_PI * fc * m));
     }
+    /* hre[i] == hre[FILT_N-1-i] exactly (h and cos are even in m): fold it. Lanes pad to a
+     * multiple of 8 with zeros. */
+    for (int i = 0; i < FILT_K + 8; i++) l->hfold[i] = i < FILT_K ? l->hre[i] : i == FILT_K ? 0.5f * l->hre[i] : 0.0f;
 }
 
 /* Interpolator phases: row p gives the taps for a read point p/RES_PHASES past sample i,
@@ -187,7 +193,9 @@ void hs_line_reset(hs_line *l)
     for (int k = 0; k < 2; k++) {
         line_dir *d = &l->d[k];
         memset(d->fhist, 0, 2 * FILT_N * sizeof *d->fhist);
+        memset(d->frev, 0, 2 * FILT_N * sizeof *d->frev);
         d->fpos = 0;
+        d->rpos = 0;
         d->rot_re = 1.0;
         d->rot_im = 0.0;
         memset(d->rbuf, 0, (d->rmask + 1) * sizeof *d->rbuf);
@@ -203,6 +211,7 @@ void hs_line_destroy(hs_line *l)
     if (!l) return;
     for (int k = 0; k < 2; k++) {
         free(l->d[k].fhist);
+        free(l->d[k].frev);
         free(l->d[k].rbuf);
         free(l->d[k].dline);
         free(l->ebuf[k]);
@@ -276,20 +285,27 @@ hs_err hs_line_create(const hs_line_config *c, hs_line **out)
         d->seed = hs_splitmix64(&sx);
         if (d->dfix < l->lookahead) l->lookahead = d->dfix;
         d->fhist = malloc(2 * FILT_N * sizeof *d->fhist);
+        d->frev = malloc(2 * FILT_N * sizeof *d->frev);
         d->rbuf = malloc((d->rmask + 1) * sizeof *d->rbuf);
         d->dline = malloc((d->dmask + 1) * sizeof *d->dline);
         l->ebuf[k] = malloc((l->emask + 1) * sizeof *l->ebuf[k]);
-        if (!d->fhist || !d->rbuf || !d->dline || !l->ebuf[k]) {
+        if (!d->fhist || !d->frev || !d->rbuf || !d->dline || !l->ebuf[k]) {
             hs_line_destroy(l);
             return HS_ENOMEM;
         }
     }
-    l->rtab = malloc((RES_PHASES + 1) * RES_TAPS * sizeof *l->rtab);
-    if (!l->rtab) {
-        hs_line_destroy(l);
-        return HS_ENOMEM;
+    if (l->res_on) {   /* without a clock offset the interpolator is never used */
+        l->rtab = malloc((RES_PHASES + 1) * RES_TAPS * sizeof *l->rtab);
+        if (!l->rtab) {
+            hs_line_destroy(l);
+            return HS_ENOMEM;
+        }
+        design_resampler(l->rtab);
     }
-    design_resampler(l->rtab);
+    for (int code = 0; code < 256; code++) {
+        int16_t s = l->codec == HS_CODEC_ALAW ? hs_alaw_decode((uint8_t)code) : hs_ulaw_decode((uint8_t)code);
+        hs_s16_to_float(&s, &l->cdec[code], 1);
+    }
     hs_line_reset(l);
     *out = l;
     return HS_OK;
@@ -311,6 +327,24 @@ static float dot(const float *h, const float *x)
     return y + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+/* The real band filter folded: sum of hfold[i] * (x[i ago] + x[2K - i ago]) for i <= K
+ * (FILT_K + 1 = 65 terms padded to 72, eight partial sums; o[i] = the sample 2K - i ago). */
+static float dot_fold(const float *h, const float *x, const float *o)
+{
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+    for (int i = 0; i < FILT_K + 8; i += 8) {
+        a0 += h[i] * (x[i] + o[i]);
+        a1 += h[i + 1] * (x[i + 1] + o[i + 1]);
+        a2 += h[i + 2] * (x[i + 2] + o[i + 2]);
+        a3 += h[i + 3] * (x[i + 3] + o[i + 3]);
+        a4 += h[i + 4] * (x[i + 4] + o[i + 4]);
+        a5 += h[i + 5] * (x[i + 5] + o[i + 5]);
+        a6 += h[i + 6] * (x[i + 6] + o[i + 6]);
+        a7 += h[i + 7] * (x[i + 7] + o[i + 7]);
+    }
+    return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7));
+}
+
 /* One sample of one direction up to the fixed delay's input (time index n). */
 static void dir_input(const hs_line *l, line_dir *d, float x, uint64_t n)
 {
@@ -318,8 +352,11 @@ static void dir_input(const hs_line *l, line_dir *d, float x, uint64_t n)
     if (l->filt_on) {
         d->fpos = d->fpos == 0 ? FILT_N - 1 : d->fpos - 1;
         d->fhist[d->fpos] = d->fhist[d->fpos + FILT_N] = x;
+        d->rpos = d->rpos + 1 == FILT_N ? 0 : d->rpos + 1;
+        d->frev[d->rpos] = d->frev[d->rpos + FILT_N] = x;
         const float *h = d->fhist + d->fpos;
-        float re = dot(l->hre, h);
+        /* frev + rpos + FILT_N is the newest sample, so o[i] = frev[rpos + 1 + i] is 2K - i ago */
+        float re = l->shift_on ? dot(l->hre, h) : dot_fold(l->hfold, h, d->frev + d->rpos + 1);
         if (l->shift_on) {
             float im = dot(l->him, h);
             re = re * (float)d->rot_re - im * (float)d->rot_im;
@@ -350,11 +387,11 @@ static void dir_input(const hs_line *l, line_dir *d, float x, uint64_t n)
         x = y;
     }
     if (l->codec != HS_CODEC_NONE) {
-        int16_t s;
-        hs_float_to_s16(&x, &s, 1);
-        s = l->codec == HS_CODEC_ULAW ? hs_ulaw_decode(hs_ulaw_encode(s))
-                                      : hs_alaw_decode(hs_alaw_encode(s));
-        hs_s16_to_float(&s, &x, 1);
+        /* hs_float_to_s16, the encoder, then the decoded value from the table: the same
+         * result as hs_s16_to_float(hs_*_decode(hs_*_encode(s))) */
+        float v = roundf(x * HS_S16_SCALE);
+        int16_t s = v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v != v ? 0 : (int16_t)v;
+        x = l->cdec[l->codec == HS_CODEC_ULAW ? hs_ulaw_encode(s) : hs_alaw_encode(s)];
     }
     d->dline[n & d->dmask] = x;
 }
@@ -400,12 +437,19 @@ void hs_line_input(hs_line *l, const float *a_tx, const float *b_tx, size_t n)
 void hs_line_process(hs_line *l, const float *a_tx, const float *b_tx,
                      float *to_b, float *to_a, size_t n)
 {
-    assert(l);
+    assert(l && l->nout + 1 <= l->nin + l->lookahead && l->nin + 1 <= l->nout + 1);
     for (size_t i = 0; i < n; i++) {
-        /* Read both inputs first: the outputs may share their buffers. */
-        float a = a_tx ? a_tx[i] : 0.0f, b = b_tx ? b_tx[i] : 0.0f, ya, yb;
-        hs_line_output(l, &yb, &ya, 1);
-        hs_line_input(l, &a, &b, 1);
+        /* Read both inputs first: the outputs may share their buffers. One sample out,
+         * then one in: hs_line_output + hs_line_input of one sample, written out. */
+        float a = a_tx ? a_tx[i] : 0.0f, b = b_tx ? b_tx[i] : 0.0f;
+        uint64_t t = l->nout++;
+        float yb = dir_output(&l->d[0], t) + echo_output(l, 1, t);
+        float ya = dir_output(&l->d[1], t) + echo_output(l, 0, t);
+        uint64_t u = l->nin++;
+        l->ebuf[0][u & l->emask] = a;
+        l->ebuf[1][u & l->emask] = b;
+        dir_input(l, &l->d[0], a, u);
+        dir_input(l, &l->d[1], b, u);
         if (to_b) to_b[i] = yb;
         if (to_a) to_a[i] = ya;
     }
