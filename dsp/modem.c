@@ -83,14 +83,17 @@ hs_err hs_modem_create(const hs_modem_config *c, hs_modem **out)
         hs_v8_config v = v8_config(c);
         err = hs_v8_create(&v, m->ev, &m->v8);
     }
-    if (!err) {
+    /* Later phases are allocated up front, but only when this endpoint may reach them: a
+     * modem that stops after V.8 carries no V.34 objects (their set-up costs more than the
+     * whole V.8 exchange). */
+    if (!err && c->stop_after > HS_STOP_AFTER_V8) {
         hs_v34p2_config p = hs_v34p2_config_default(c->role == HS_ROLE_ANSWERER);
         p.p0_dbm0 = c->level_dbm0;
         p.trace = c->trace;
         p.silence_ms = 0;                        /* V.8 ends with the 75 ms of silence */
         err = hs_v34p2_create(&p, m->ev, &m->p2);
     }
-    if (!err) {   /* allocated up front; hs_v34p34_start() configures it when phase 2 ends */
+    if (!err && c->stop_after > HS_STOP_AFTER_PHASE2) {   /* hs_v34p34_start() configures it when phase 2 ends */
         hs_v34p34_config q = hs_v34p34_config_default(c->role, HS_V34_S2400, 0);
         q.level_dbm0 = c->level_dbm0;
         q.trace = c->trace;
@@ -119,7 +122,7 @@ void hs_modem_reset(hs_modem *m)
     hs_event_str(&e, "name", "V.8");
     hs_evq_push(m->ev, &e);
     hs_v8_reset(m->v8);   /* emits its first events (tx silence) after the phase event */
-    hs_v34p2_reset(m->p2);
+    if (m->p2) hs_v34p2_reset(m->p2);
 }
 
 void hs_modem_destroy(hs_modem *m)
