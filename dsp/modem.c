@@ -28,6 +28,7 @@ struct hs_modem {
     hs_v34p2       *p2;
     hs_v34p34      *p34;
     float           hist[HIST];   /* last received samples (V.8's final silence) */
+    size_t          hist_pos;     /* where the next received sample goes: (now) % HIST */
     modem_phase     phase;
     int             p4_announced;
     uint64_t        j_since;       /* caller: when its phase-3 J began (stop after phase 3) */
@@ -117,6 +118,7 @@ void hs_modem_reset(hs_modem *m)
     m->status = HS_MODEM_RUNNING;
     m->result = NULL;
     memset(m->hist, 0, sizeof m->hist);
+    m->hist_pos = 0;
     hs_event e;
     hs_event_init(&e, HS_EV_PHASE, source(m), 0);
     hs_event_str(&e, "name", "V.8");
@@ -160,7 +162,7 @@ static void v8_ended(hs_modem *m)
         /* V.34 phase 2 (dsp/v34p2.h) starts with the next sample; it emits its own
          * HS_EV_PHASE "V.34 phase 2". */
         float past[HIST];
-        for (size_t i = 0; i < HIST; i++) past[i] = m->hist[(m->now + 1 + i) % HIST];
+        for (size_t i = 0; i < HIST; i++) past[i] = m->hist[(m->hist_pos + i) % HIST];   /* oldest first */
         hs_v34p2_start_after_silence(m->p2, m->now + 1, past, HIST);
         m->phase = PH_V34_PHASE2;
         return;
@@ -226,7 +228,10 @@ static float process_sample(hs_modem *m, float x)
     float y = 0.0f;
     switch (m->phase) {
     case PH_V8:
-        m->hist[m->now % HIST] = x;
+        if (m->p2) {   /* only a modem that goes on to phase 2 replays V.8's last 75 ms */
+            m->hist[m->hist_pos] = x;
+            if (++m->hist_pos == HIST) m->hist_pos = 0;
+        }
         hs_v8_process(m->v8, &x, &y, 1);
         if (hs_v8_get_status(m->v8) != HS_V8_RUNNING) v8_ended(m);
         break;
