@@ -159,3 +159,19 @@ int hs_v34_rate_for_snr(double snr_db, int sr, double margin_db, int max_n_cap)
         if (hs_v34_required_snr_db(nn * 2400.0, s) + margin_db <= snr_db) return nn * 2400;
     return 0;
 }
+
+void hs_mp_describe(const hs_mp *mp, hs_event *e)
+{
+    static const int trellis_states[4] = { 16, 32, 64, 0 };
+    hs_event_str(e, "name", mp->ack ? "MP'" : "MP");
+    hs_event_dec_int(e, "type", mp->type);
+    hs_event_dec_int(e, "max_rate_c2a_bps", mp->max_rate_c2a * 2400);
+    hs_event_dec_int(e, "max_rate_a2c_bps", mp->max_rate_a2c * 2400);
+    hs_event_dec_bool(e, "aux", mp->aux);
+    hs_event_dec_int(e, "trellis_states", trellis_states[mp->trellis & 3]);
+    hs_event_dec_bool(e, "nonlinear", mp->nonlinear);
+    hs_event_dec_str(e, "shaping", mp->shaping ? "expanded" : "minimum");
+    hs_event_dec_bool(e, "ack", mp->ack);
+    hs_event_dec_int(e, "rate_mask", mp->rate_mask);
+    hs_event_dec_bool(e, "asymmetric", mp->asymmetric);
+}

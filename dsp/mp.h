@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
+
 #define HS_MP0_BITS 88
 #define HS_MP1_BITS 188
 
@@ -36,6 +38,8 @@ size_t hs_mp_encode(const hs_mp *mp, uint8_t *bits);
  * start bits and length fit (fields filled, *crc_ok set), 0 if the bits are not an MP.
  * n is the number of bits available. */
 size_t hs_mp_decode(const uint8_t *bits, size_t n, hs_mp *mp, int *crc_ok);
+/* Adds an MP's name ("MP" / "MP'") and every field by name (decoded fields) to an event. */
+void   hs_mp_describe(const hs_mp *mp, hs_event *e);
 
 /* Table 8: data rates (N x 2400) allowed at a symbol rate index 0..5. */
 int hs_v34_min_rate_n(int symbol_rate_index);

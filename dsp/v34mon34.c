@@ -167,17 +167,7 @@ static void on_mp(hs_v34mon34 *m, dir_t *d)
     ev_init(m, d, &e, HS_EV_V34_MP, bit_time(d, d->bitcount - (int64_t)n), 4);
     hs_event_bits(&e, d->mpbuf, n);
     hs_event_bool(&e, "crc_ok", ok);
-    hs_event_str(&e, "name", mp.ack ? "MP'" : "MP");
-    hs_event_dec_int(&e, "type", mp.type);
-    hs_event_dec_int(&e, "max_rate_c2a_bps", mp.max_rate_c2a * 2400);
-    hs_event_dec_int(&e, "max_rate_a2c_bps", mp.max_rate_a2c * 2400);
-    hs_event_dec_bool(&e, "aux", mp.aux);
-    hs_event_dec_int(&e, "trellis_states", mp.trellis == 0 ? 16 : mp.trellis == 1 ? 32 : mp.trellis == 2 ? 64 : 0);
-    hs_event_dec_bool(&e, "nonlinear", mp.nonlinear);
-    hs_event_dec_str(&e, "shaping", mp.shaping ? "expanded" : "minimum");
-    hs_event_dec_bool(&e, "ack", mp.ack);
-    hs_event_dec_int(&e, "rate_mask", mp.rate_mask);
-    hs_event_dec_bool(&e, "asymmetric", mp.asymmetric);
+    hs_mp_describe(&mp, &e);
     hs_evq_push(m->q, &e);
     if (ok) d->mp_ok = 1;
 }

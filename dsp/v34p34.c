@@ -424,17 +424,7 @@ static void on_mp(hs_v34p34 *p)
     ev_init(p, &e, HS_EV_V34_MP);
     hs_event_bits(&e, p->mpbuf, n);
     hs_event_bool(&e, "crc_ok", ok);
-    hs_event_str(&e, "name", m.ack ? "MP'" : "MP");
-    hs_event_dec_int(&e, "type", m.type);
-    hs_event_dec_int(&e, "max_rate_c2a_bps", m.max_rate_c2a * 2400);
-    hs_event_dec_int(&e, "max_rate_a2c_bps", m.max_rate_a2c * 2400);
-    hs_event_dec_bool(&e, "aux", m.aux);
-    hs_event_dec_int(&e, "trellis_states", m.trellis == 0 ? 16 : m.trellis == 1 ? 32 : m.trellis == 2 ? 64 : 0);
-    hs_event_dec_bool(&e, "nonlinear", m.nonlinear);
-    hs_event_dec_str(&e, "shaping", m.shaping ? "expanded" : "minimum");
-    hs_event_dec_bool(&e, "ack", m.ack);
-    hs_event_dec_int(&e, "rate_mask", m.rate_mask);
-    hs_event_dec_bool(&e, "asymmetric", m.asymmetric);
+    hs_mp_describe(&m, &e);
     push(p, &e);
     if (!ok) return;
     p->far_mp = m;
