@@ -14,6 +14,7 @@
 
 #if HS_HAVE_SPANDSP
 #include "tones_spandsp.h"
+#include "wavio.h"
 
 #define RATE HS_RATE
 #define SP_MODES (V8_MOD_V34 | V8_MOD_V32 | V8_MOD_V22 | V8_MOD_V21)
@@ -125,6 +126,24 @@ static int spandsp_exchange_decoded(void)
     hs_check_int("mode choice: V.34 duplex", hs_v8_choose_mode(f.modes), HS_MOD_V34_DUPLEX);
     hs_check_true("order: ANSam decided < CM < JM < CJ",
                   r.decided_at < dc.cm_at && dc.cm_at < dj.cm_at && dj.cm_at < dc.cj_at);
+
+    /* the same exchange as a recording (left: spandsp's caller, right: its answerer), read
+     * by `handshake analyze` as a user would */
+    char wav[512], err[256], cmd[1400], out[16384];
+    hs_test_tmp_path("spandsp_v8_exchange.wav", wav, sizeof wav);
+    hs_wav_out *w;
+    const float *chans[2] = { a, b };
+    int wok = hs_wav_out_open(wav, 2, &w, err, sizeof err) == 0 &&
+              hs_wav_out_write(w, chans, n, err, sizeof err) == 0 && hs_wav_out_close(w, err, sizeof err) == 0;
+    hs_check_true("spandsp exchange written as a stereo WAV", wok);
+    snprintf(cmd, sizeof cmd, "'%s' analyze '%s' --events json", hs_test_bin(), wav);
+    int st = hs_test_run(cmd, out, sizeof out);
+    hs_check_int("analyze exit status (signals found)", st, 0);
+    hs_check_true("analyze: ANSam/ with reversals", strstr(out, "\"name\":\"ANSam/\"") != NULL);
+    hs_check_true("analyze: CM C1 45 13 90 2A on channel 1",
+                  strstr(out, "\"channel\":1,\"type\":\"v8.cm\"") && strstr(out, "\"octets\":\"C1 45 13 90 2A\""));
+    hs_check_true("analyze: JM on channel 2", strstr(out, "\"channel\":2,\"type\":\"v8.jm\"") != NULL);
+    hs_check_true("analyze: CJ", strstr(out, "\"type\":\"v8.cj\"") != NULL);
     hs_sp_v8_destroy(caller);
     hs_sp_v8_destroy(answerer);
     free(a);
