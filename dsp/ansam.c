@@ -48,7 +48,26 @@ struct hs_ansam_tx {
      * exact fixed-point phases every RESYNC samples (no sin() per sample) */
     double   c_re, c_im, a_re, a_im;
     double   rc_re, rc_im, ra_re, ra_im;
+    /* When the carrier and the AM both repeat within TABLE_MAX samples (2100 Hz and 15 Hz:
+     * every 1600 samples), one period is computed at create and played from the table; a
+     * reversal only flips the sign. Otherwise the phasors above are used. */
+    float   *table;
+    size_t   period, pos;
+    float    sign;
 };
+
+#define TABLE_MAX 8000   /* samples: a period of at most 1 s is tabulated */
+
+/* Smallest N <= TABLE_MAX with a whole number of carrier and AM cycles, 0 if none. */
+static size_t common_period(const hs_ansam_config *c)
+{
+    for (size_t n = 1; n <= TABLE_MAX; n++) {
+        double kc = (double)c->freq_hz * (double)n / HS_RATE;
+        double ka = c->am ? (double)c->am_hz * (double)n / HS_RATE : 0.0;
+        if (fabs(kc - round(kc)) < 1e-6 && fabs(ka - round(ka)) < 1e-6) return n;
+    }
+    return 0;
+}
 
 #define RESYNC 256   /* samples between exact phasor recomputations (power of two) */
 static const double PH2RAD = 2.0 * HS_PI / 4294967296.0;
@@ -90,6 +109,16 @@ hs_err hs_ansam_tx_create(const hs_ansam_config *c, hs_ansam_tx **out)
     hs_ansam_tx *t = calloc(1, sizeof *t);
     if (!t) return HS_ENOMEM;
     t->cfg = *c;
+    t->period = common_period(c);
+    if (t->period) {
+        t->table = malloc(t->period * sizeof *t->table);
+        if (!t->table) { free(t); return HS_ENOMEM; }
+        const double peak = hs_dbm0_to_peak(c->level_dbm0), m = c->am ? (double)c->am_depth : 0.0;
+        for (size_t i = 0; i < t->period; i++) {
+            double env = 1.0 + m * sin(2.0 * HS_PI * (double)c->am_hz * (double)i / HS_RATE);
+            t->table[i] = (float)(peak * env * sin(2.0 * HS_PI * (double)c->freq_hz * (double)i / HS_RATE));
+        }
+    }
     hs_ansam_tx_reset(t);
     *out = t;
     return HS_OK;
@@ -108,12 +137,32 @@ void hs_ansam_tx_reset(hs_ansam_tx *t)
     t->rc_re = cos((double)t->car.step * PH2RAD); t->rc_im = sin((double)t->car.step * PH2RAD);
     t->ra_re = cos((double)t->am_step * PH2RAD); t->ra_im = sin((double)t->am_step * PH2RAD);
     tx_resync(t);
+    t->pos = 0;
+    t->sign = 1.0f;
 }
 
-void hs_ansam_tx_destroy(hs_ansam_tx *t) { free(t); }
+void hs_ansam_tx_destroy(hs_ansam_tx *t)
+{
+    if (!t) return;
+    free(t->table);
+    free(t);
+}
 
 void hs_ansam_tx_process(hs_ansam_tx *t, float *out, size_t n)
 {
+    if (t->table) {
+        for (size_t i = 0; i < n; i++) {
+            /* V.8 §7.2 / V.25 §2.3: instantaneous 180 degree step every reversal period */
+            if (t->rev_period && t->to_rev-- == 0) {
+                t->to_rev = t->rev_period - 1;
+                t->sign = -t->sign;
+            }
+            out[i] = t->sign * t->table[t->pos];
+            if (++t->pos == t->period) t->pos = 0;
+        }
+        t->n += n;
+        return;
+    }
     const double m = t->cfg.am ? (double)t->cfg.am_depth : 0.0;
     for (size_t i = 0; i < n; i++) {
         if ((t->n & (RESYNC - 1)) == 0) tx_resync(t);
