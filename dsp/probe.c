@@ -147,7 +147,7 @@ void hs_probe_rx_push(hs_probe_rx *rx, const float *in, size_t n)
 
 int hs_probe_rx_blocks(const hs_probe_rx *rx) { return rx->blocks; }
 
-/* Fraction of a tone's power that a rectangular 160-point DFT puts into the bin d bins
+/* Fraction of a tone's power that a rectangular 160-point DFT places in the bin d bins
  * away when the tone is delta bins off its own bin. */
 static double leak(double delta, int d)
 {

@@ -480,7 +480,7 @@ static void symbol(hs_qamrx *rx)
         if (rx->nalign == NCOL) {
             /* PP has a zero periodic autocorrelation off lag 0 (§5.5): correlating the centre
              * samples with it under hypothesis "PP(0) at m = 16 + dlt" measures the gain of
-             * the symbol that hypothesis puts on the centre tap; take the strongest. */
+             * the symbol that hypothesis places on the centre tap; take the strongest. */
             double best = -1.0;
             int bestd = 0;
             for (int dlt = -ALIGN_SEARCH; dlt <= ALIGN_SEARCH; dlt++) {

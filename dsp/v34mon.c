@@ -513,7 +513,7 @@ static void probe_hop(hs_v34mon *m)
     case P_L2: {
         double a2 = m->a2_n ? m->a2_sum / m->a2_n : 0.5 * m->a1;
         /* Ends when the comb falls to half, or when other signal swamps a comb that has
-         * dropped (a frame that follows L2 puts a quarter of its power on the comb bins),
+         * dropped (a frame that follows L2 leaves a quarter of its power on the comb bins),
          * for two hops in a row. A tone starting beside a weak L2 (the other modem's
          * reply, 20 dB above a crosstalk copy) smears over the bins for a few windows but
          * leaves the comb amplitude where it was: that is no end. */

@@ -11,7 +11,7 @@
  * with the scrambler of its role (GPC caller, GPA answerer) reset before every TRN and B1.
  * Each modem trains its echo canceller during its own phase-3 transmission (the far end is
  * silent then) and its equalizer on the far PP and TRN; the SNR measured on the far phase-4
- * TRN gives the rate it can receive (digest §9 rule (b) + margin), which it puts in its MP;
+ * TRN gives the rate it can receive (digest §9 rule (b) + margin), which it places in its MP;
  * the final rate follows §6.4 from both MPs. Then `connect`.
  *
  * Not yet: MD, retrain/renegotiation, INFOMARKS recovery; B1 and data are scrambled ones on
